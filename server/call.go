@@ -1,0 +1,176 @@
+package server
+
+import (
+	"strings"
+	"time"
+)
+
+// execute runs one request through the dispatch checks, in Redis's order,
+// then calls the handler with the command's shards locked.
+func (c *Client) execute(args [][]byte) {
+	s := c.srv
+	c.args = args
+	c.errored = false
+
+	// QUIT is answered before lookup in Redis 7.0, whatever its arguments.
+	if len(args[0]) == 4 && strings.EqualFold(string(args[0]), "quit") {
+		c.writeOK()
+		c.closeAfterReply = true
+		return
+	}
+
+	cmd := s.commands.lookup(args[0])
+	if cmd == nil {
+		c.reject(nil, errUnknownCommand(args[0], args[1:]))
+		return
+	}
+	if cmd.subs != nil && len(args) >= 2 {
+		sub := cmd.lookupSub(args[1])
+		if sub == nil {
+			c.reject(nil, errUnknownSubcommand(args[1], string(args[0])))
+			return
+		}
+		cmd = sub
+	}
+	if (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity {
+		c.reject(cmd, errArity(cmd.FullName()))
+		return
+	}
+	cfg := s.config()
+	if !c.authed && cmd.Flags&flagNoAuth == 0 {
+		c.reject(cmd, errNoAuth)
+		return
+	}
+	if cfg.MaxMemory > 0 && cmd.Flags&flagDenyOOM != 0 && !s.evictIfNeeded(cfg) {
+		c.reject(cmd, errOOM)
+		return
+	}
+	if c.has(clientPubSub) && c.resp == 2 && cmd.Flags&flagSubscribeOK == 0 {
+		c.reject(cmd, strings.Replace(errOnlyInSubscribe, "%s", cmd.FullName(), 1))
+		return
+	}
+	if c.has(clientMulti) && cmd.Flags&flagNotQueued == 0 {
+		c.queue(cmd)
+		return
+	}
+	c.call(cmd)
+}
+
+// reject answers an error before the command runs, counting it as Redis's
+// rejected_calls.
+func (c *Client) reject(cmd *Command, msg string) {
+	c.writeError(msg)
+	if cmd != nil {
+		cmd.stats.rejected.Add(1)
+	}
+}
+
+// queue is MULTI's queueing; the transactions family replaces it.
+func (c *Client) queue(cmd *Command) {
+	c.writeStatus("QUEUED")
+}
+
+// call runs cmd's handler with its shards locked and the clock frozen, then
+// records stats and propagates the change while the locks are still held.
+func (c *Client) call(cmd *Command) {
+	s := c.srv
+	c.cmd = cmd
+	c.dirty = 0
+	c.propArgs = nil
+	start := time.Now()
+	c.now = start.UnixMilli()
+
+	c.run(cmd)
+
+	dur := time.Since(start)
+	cmd.stats.calls.Add(1)
+	cmd.stats.usec.Add(dur.Microseconds())
+	if c.errored {
+		cmd.stats.failed.Add(1)
+	}
+	c.lastCmd.Store(cmd)
+	c.lastActive.Store(c.now)
+	s.afterCall(c, cmd, start, dur)
+}
+
+// run calls the handler between lockFor and unlock; the deferred unlock
+// keeps a panicking handler from leaving its shards locked.
+func (c *Client) run(cmd *Command) {
+	c.lockFor(cmd)
+	defer c.unlock()
+	cmd.Handler(c)
+	if c.dirty > 0 {
+		c.srv.dirty.Add(int64(c.dirty))
+		if cmd.isWrite() {
+			c.srv.propagate(c)
+		}
+	}
+}
+
+// lockFor takes the shard locks cmd needs, in ascending order.
+func (c *Client) lockFor(cmd *Command) {
+	c.locks = c.locks[:0]
+	if cmd.Flags&flagNoLock != 0 {
+		return
+	}
+	if cmd.Flags&flagLockAll != 0 {
+		c.srv.lockAll()
+		c.rlock = false
+		c.locks = append(c.locks, nil) // marks "all"
+		return
+	}
+	c.keyPos = cmd.keyPositions(c.args, c.keyPos[:0])
+	if len(c.keyPos) == 0 {
+		return
+	}
+	db := c.db
+	for _, p := range c.keyPos {
+		sh := &db.shards[shardOf(c.args[p])]
+		// Insertion sort by address keeps the order global and dedups.
+		i := len(c.locks)
+		dup := false
+		for i > 0 && shardBefore(sh, c.locks[i-1]) {
+			i--
+		}
+		if i > 0 && c.locks[i-1] == sh {
+			dup = true
+		}
+		if !dup {
+			c.locks = append(c.locks, nil)
+			copy(c.locks[i+1:], c.locks[i:])
+			c.locks[i] = sh
+		}
+	}
+	c.rlock = !cmd.isWrite()
+	for _, sh := range c.locks {
+		if c.rlock {
+			sh.mu.RLock()
+		} else {
+			sh.mu.Lock()
+		}
+	}
+}
+
+func (c *Client) unlock() {
+	if len(c.locks) == 1 && c.locks[0] == nil {
+		c.srv.unlockAll()
+		c.locks = c.locks[:0]
+		return
+	}
+	for i := len(c.locks) - 1; i >= 0; i-- {
+		if c.rlock {
+			c.locks[i].mu.RUnlock()
+		} else {
+			c.locks[i].mu.Unlock()
+		}
+	}
+	c.locks = c.locks[:0]
+}
+
+// shardBefore orders shards by database then index: the global lock order.
+func shardBefore(a, b *shard) bool {
+	if a.db.id != b.db.id {
+		return a.db.id < b.db.id
+	}
+	return a.idx < b.idx
+}

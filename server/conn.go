@@ -1,0 +1,162 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net"
+	"runtime/debug"
+	"time"
+)
+
+// The connection loop. Each connection has one goroutine that reads, parses
+// every complete request in what it read, executes them in order, and writes
+// all their replies with one write: one flush per pipeline.
+
+const (
+	inBufStart = 16 * 1024
+	inBufKeep  = 64 * 1024 // larger input buffers are dropped once empty
+	outBufKeep = 64 * 1024 // likewise for output
+)
+
+// serveConn runs one accepted connection until it closes.
+func (s *Server) serveConn(nc net.Conn) {
+	c := s.newClient(nc)
+	if c == nil {
+		return
+	}
+	defer s.dropClient(c)
+	defer func() {
+		// A panic while serving a request closes this client, never the server.
+		if r := recover(); r != nil {
+			s.log.Warning("panic serving client id=%d addr=%s: %v\n%s", c.id, c.addr, r, debug.Stack())
+		}
+	}()
+	c.in = make([]byte, 0, inBufStart)
+	for {
+		if err := c.fill(); err != nil {
+			if !errors.Is(err, io.EOF) && !c.killed.Load() && !errors.Is(err, net.ErrClosed) && !errors.Is(err, errQueryBufLimit) {
+				s.log.Verbose("Client id=%d addr=%s closed: %v", c.id, c.addr, err)
+			}
+			if errors.Is(err, errQueryBufLimit) {
+				s.log.Warning("Closing client that reached max query buffer length: id=%d addr=%s", c.id, c.addr)
+			}
+			return
+		}
+		c.processInput()
+		if err := c.flush(); err != nil {
+			return
+		}
+		if c.closeAfterReply || c.killed.Load() {
+			return
+		}
+	}
+}
+
+var errQueryBufLimit = errors.New("query buffer limit")
+
+// fill reads more input, making room first. The buffer grows only when it is
+// full of unparsed bytes, so its size follows what arrived, never what a
+// request declared.
+func (c *Client) fill() error {
+	keep := c.inPos // bytes before keep are done with
+	if c.reader.inProgress() {
+		keep = c.reader.start
+	}
+	if keep == len(c.in) {
+		c.in = c.in[:0]
+		c.inPos = 0
+		if cap(c.in) > inBufKeep {
+			c.in = make([]byte, 0, inBufStart)
+		}
+	}
+	if len(c.in) == cap(c.in) {
+		if keep > 0 {
+			n := copy(c.in, c.in[keep:])
+			c.reader.rebase(keep)
+			c.in = c.in[:n]
+			c.inPos -= keep
+		} else {
+			limit := c.srv.config().ClientQueryBufferLimit
+			if int64(cap(c.in)) >= limit {
+				return errQueryBufLimit
+			}
+			newCap := int64(cap(c.in)) * 2
+			if newCap > limit {
+				newCap = limit
+			}
+			grown := make([]byte, len(c.in), newCap)
+			copy(grown, c.in)
+			c.in = grown
+		}
+	}
+	n, err := c.conn.Read(c.in[len(c.in):cap(c.in)])
+	if n > 0 {
+		c.in = c.in[:len(c.in)+n]
+		c.srv.stats.netInput.Add(int64(n))
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// processInput executes every complete request in the input buffer.
+func (c *Client) processInput() {
+	for !c.closeAfterReply && !c.killed.Load() {
+		lim := readerLimits{maxBulkLen: c.srv.config().ProtoMaxBulkLen, authed: c.authed}
+		args, err := c.reader.parse(c.in, &c.inPos, lim)
+		if err == errNeedMore {
+			return
+		}
+		if err != nil {
+			var pe *protoError
+			if errors.As(err, &pe) {
+				c.writeError("ERR " + pe.msg)
+				c.srv.log.Verbose("Protocol error (%s) from client: id=%d addr=%s", pe.msg, c.id, c.addr)
+			}
+			c.closeAfterReply = true
+			return
+		}
+		if len(args) == 0 {
+			continue
+		}
+		c.execute(args)
+		c.args = nil
+	}
+}
+
+// flush writes the pending replies, then trims an oversized output buffer.
+func (c *Client) flush() error {
+	if len(c.out) == 0 || c.conn == nil {
+		return nil
+	}
+	c.asyncMu.Lock()
+	n, err := c.conn.Write(c.out)
+	c.asyncMu.Unlock()
+	c.srv.stats.netOutput.Add(int64(n))
+	if cap(c.out) > outBufKeep {
+		c.out = nil
+	} else {
+		c.out = c.out[:0]
+	}
+	return err
+}
+
+// keepAlive sets TCP keepalive on a new connection as tcp-keepalive says.
+func keepAlive(nc net.Conn, secs int) {
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		return
+	}
+	if secs <= 0 {
+		tc.SetKeepAlive(false)
+		return
+	}
+	tc.SetKeepAliveConfig(net.KeepAliveConfig{
+		Enable:   true,
+		Idle:     time.Duration(secs) * time.Second,
+		Interval: time.Duration(secs/3+1) * time.Second,
+		Count:    3,
+	})
+}

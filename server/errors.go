@@ -1,0 +1,105 @@
+package server
+
+// Every error text Shoal replies with, byte for byte as Redis 7.0 sends it
+// (without the leading '-' and trailing CRLF). Texts that take arguments are
+// built by the functions at the end. Keep them here so a change to Redis's
+// wording is one edit.
+const (
+	// Generic.
+	errSyntax          = "ERR syntax error"
+	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errNotInt          = "ERR value is not an integer or out of range"
+	errNotFloat        = "ERR value is not a valid float"
+	errOverflow        = "ERR increment or decrement would overflow"
+	errNoSuchKey       = "ERR no such key"
+	errDBIndex         = "ERR DB index is out of range"
+	errInvalidDBIndex  = "ERR invalid DB index"
+	errInvalidExpire   = "ERR invalid expire time in '%s' command"
+	errOOM             = "OOM command not allowed when used memory > 'maxmemory'."
+	errNoAuth          = "NOAUTH Authentication required."
+	errWrongPass       = "WRONGPASS invalid username-password pair or user is disabled."
+	errAuthNoPass      = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	errLoading         = "LOADING Redis is loading the dataset in memory"
+	errReadOnlyReplica = "READONLY You can't write against a read only replica."
+	errMaxClients      = "ERR max number of clients reached"
+	errOnlyInSubscribe = "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+	errNestedMulti     = "ERR MULTI calls can not be nested"
+	errPositive        = "ERR value is out of range, must be positive"
+	errTimeout         = "ERR timeout is not a float or out of range"
+
+	// Protected mode: the text Redis sends to a non-loopback peer.
+	errDenied = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a bind address or an authentication password. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+
+	// Strings family.
+
+	// Keys family.
+
+	// Connection and CLIENT family.
+
+	// Server family (CONFIG, INFO, DEBUG, SLOWLOG, ...).
+)
+
+// errUnknownCommand is Redis's reply for a command name it does not know: the
+// first arguments are quoted after it, each followed by a space.
+func errUnknownCommand(name []byte, args [][]byte) string {
+	b := make([]byte, 0, 64)
+	b = append(b, "ERR unknown command '"...)
+	b = appendSanitized(b, name, 128)
+	b = append(b, "', with args beginning with: "...)
+	// Like Redis: arguments are added while their text is under 128 bytes,
+	// each cut to what is left of those 128.
+	start := len(b)
+	for _, a := range args {
+		used := len(b) - start
+		if used >= 128 {
+			break
+		}
+		b = append(b, '\'')
+		b = appendSanitized(b, a, 128-used)
+		b = append(b, "' "...)
+	}
+	return string(b)
+}
+
+// errUnknownSubcommand is the reply for "CONFIG FOO" and the like.
+func errUnknownSubcommand(sub []byte, cmd string) string {
+	b := append([]byte("ERR unknown subcommand '"), sub...)
+	if len(b) > 24+128 {
+		b = b[:24+128]
+	}
+	return string(b) + "'. Try " + upper(cmd) + " HELP."
+}
+
+// errArity is the wrong-number-of-arguments reply; name is the full command
+// name as Redis prints it ("get", "config|get").
+func errArity(name string) string {
+	return "ERR wrong number of arguments for '" + name + "' command"
+}
+
+// appendSanitized appends at most max bytes of s, with newlines replaced by
+// spaces, as Redis does before quoting user input in an error.
+func appendSanitized(b, s []byte, max int) []byte {
+	if max < 0 {
+		max = 0
+	}
+	if len(s) > max {
+		s = s[:max]
+	}
+	for _, c := range s {
+		if c == '\r' || c == '\n' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 32
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,154 @@
+package server
+
+// The keyspace API handlers use. The caller holds the key's shard lock (the
+// dispatcher took it); these functions apply Redis's lazy expiry, count hits
+// and misses, touch the access clock and mark the command dirty.
+
+// loc is a key's shard and in-shard hash.
+func (c *Client) loc(key []byte) (*shard, uint64) {
+	return &c.db.shards[shardOf(key)], c.db.hash(key)
+}
+
+// lookupRead returns the live entry for key, or nil. An expired key reads as
+// absent; it is removed by the active cycle or the next write (a read holds
+// only a read lock).
+func (c *Client) lookupRead(key []byte) *Entry {
+	sh, h := c.loc(key)
+	e := sh.get(h, key)
+	if e == nil || (e.exp != 0 && e.exp <= c.now) {
+		c.srv.stats.keyspaceMisses.Add(1)
+		return nil
+	}
+	c.srv.stats.keyspaceHits.Add(1)
+	c.touch(e)
+	return e
+}
+
+// lookupWrite returns the live entry for key, deleting it first if it has
+// expired. It does not count hits or misses (Redis's lookupKeyWrite).
+func (c *Client) lookupWrite(key []byte) *Entry {
+	sh, h := c.loc(key)
+	e := sh.get(h, key)
+	if e == nil {
+		return nil
+	}
+	if e.exp != 0 && e.exp <= c.now {
+		c.expireEntry(sh, h, e)
+		return nil
+	}
+	c.touch(e)
+	return e
+}
+
+// peek returns the live entry for key without touching it or counting it
+// (TYPE and OBJECT use Redis's LOOKUP_NOTOUCH).
+func (c *Client) peek(key []byte) *Entry {
+	sh, h := c.loc(key)
+	e := sh.get(h, key)
+	if e == nil || (e.exp != 0 && e.exp <= c.now) {
+		return nil
+	}
+	return e
+}
+
+// expireEntry removes an expired entry and propagates its deletion.
+func (c *Client) expireEntry(sh *shard, h uint64, e *Entry) {
+	sh.remove(h, e)
+	c.srv.stats.expiredKeys.Add(1)
+	c.srv.propagateDel(c.dbIndex, e.Key())
+}
+
+// touch records an access for LRU/LFU eviction and OBJECT IDLETIME/FREQ.
+func (c *Client) touch(e *Entry) {
+	if c.noTouch {
+		return
+	}
+	c.srv.touchEntry(e, c.now)
+}
+
+// setKey stores val as key's string value, replacing whatever was there.
+// keepTTL keeps an existing expiry; otherwise the key becomes persistent.
+func (c *Client) setKey(key, val []byte, keepTTL bool) *Entry {
+	sh, h := c.loc(key)
+	old := sh.get(h, key)
+	if old != nil && old.Type == TypeString && (old.exp == 0 || (keepTTL && old.exp > c.now)) {
+		sh.mem -= old.memUsage()
+		old.setStr(val)
+		sh.mem += old.memUsage()
+		sh.version++
+		c.srv.touchEntry(old, c.now)
+		c.dirty++
+		return old
+	}
+	e := newEntry(key, val)
+	if old != nil {
+		if keepTTL && (old.exp == 0 || old.exp > c.now) {
+			e.exp = old.exp
+		}
+		sh.remove(h, old)
+	}
+	c.srv.touchEntry(e, c.now)
+	sh.put(h, e)
+	c.dirty++
+	return e
+}
+
+// addEntry inserts a new entry for a key known to be absent.
+func (c *Client) addEntry(e *Entry) {
+	sh, h := c.loc(e.kv[:e.klen])
+	c.srv.touchEntry(e, c.now)
+	sh.put(h, e)
+	c.dirty++
+}
+
+// deleteKey removes key if it exists (expired keys count as absent).
+func (c *Client) deleteKey(key []byte) bool {
+	sh, h := c.loc(key)
+	e := sh.get(h, key)
+	if e == nil {
+		return false
+	}
+	sh.remove(h, e)
+	if e.exp != 0 && e.exp <= c.now {
+		c.srv.stats.expiredKeys.Add(1)
+		c.srv.propagateDel(c.dbIndex, e.Key())
+		return false
+	}
+	c.dirty++
+	return true
+}
+
+// setExpire sets key's expiry (unix ms; 0 removes it). The entry must be live.
+func (c *Client) setExpire(e *Entry, at int64) {
+	sh, h := c.loc(e.kv[:e.klen])
+	sh.setExpire(h, e, at)
+	c.dirty++
+}
+
+// resized re-accounts an entry whose value changed size in place.
+func (c *Client) resized(e *Entry, before int64) {
+	sh := &c.db.shards[shardOf(e.kv[:e.klen])]
+	sh.mem += e.memUsage() - before
+	sh.version++
+}
+
+// propagateDel sends a DEL for a key removed by expiry or eviction.
+func (s *Server) propagateDel(db int, key string) {
+	hook := s.propagateHook.Load()
+	if hook == nil {
+		return
+	}
+	(*hook)(db, [][]byte{[]byte("DEL"), []byte(key)})
+}
+
+// touchEntry updates the access field the way the eviction policy reads it.
+func (s *Server) touchEntry(e *Entry, now int64) {
+	if policy := s.config().MaxMemoryPolicy; policy == policyAllKeysLFU || policy == policyVolatileLFU {
+		s.lfuTouch(e, now)
+		return
+	}
+	clk := s.lruClock.Load()
+	if e.access.Load() != clk {
+		e.access.Store(clk)
+	}
+}

@@ -1,0 +1,358 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Server is one Shoal instance: its databases, clients and listeners.
+type Server struct {
+	cfg      atomic.Pointer[Config]
+	cfgMu    sync.Mutex // serializes CONFIG SET
+	commands *commandTable
+	dbs      []*DB
+	log      *Logger
+	stats    serverStats
+	dirty    atomic.Int64 // changes since the last save
+	started  time.Time
+	runID    string
+	pid      int
+
+	clientsMu  sync.Mutex
+	clients    map[int64]*Client
+	nextID     atomic.Int64
+	monitors   atomic.Int32 // number of MONITOR clients, for a cheap check
+	listeners  []net.Listener
+	wg         sync.WaitGroup
+	closing    atomic.Bool
+	done       chan struct{}
+	shutdownFn func() // asks the owner (cmd/shoal) to stop, for SHUTDOWN
+
+	lruClock atomic.Uint32 // seconds, 24 bits, as Redis's LRU clock
+	rngMu    sync.Mutex
+	rng      *rand.Rand
+
+	// propagateHook receives every change made by a write command, rewritten
+	// to a deterministic form, while its keys are still locked. Replication
+	// and the AOF plug in here; nil means nobody listens.
+	propagateHook atomic.Pointer[func(db int, args [][]byte)]
+
+	ext serverExt // state owned by the server-family commands (slowlog, ...)
+}
+
+// New makes a server from cfg; nothing listens until Start.
+func New(cfg *Config) *Server {
+	s := &Server{
+		commands: newCommandTable(),
+		log:      newLogger(cfg),
+		started:  time.Now(),
+		clients:  make(map[int64]*Client),
+		done:     make(chan struct{}),
+		pid:      os.Getpid(),
+		rng:      rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5ea1)),
+	}
+	s.cfg.Store(cfg)
+	s.runID = randomHex(40)
+	seed := maphash.MakeSeed()
+	s.dbs = make([]*DB, cfg.Databases)
+	for i := range s.dbs {
+		s.dbs[i] = newDB(i, seed)
+	}
+	s.updateLRUClock()
+	s.initExt()
+	return s
+}
+
+// config returns the current configuration; never modify it.
+func (s *Server) config() *Config { return s.cfg.Load() }
+
+// Config returns a copy of the current configuration.
+func (s *Server) Config() Config { return *s.cfg.Load() }
+
+// OnShutdown sets what SHUTDOWN calls to stop the process.
+func (s *Server) OnShutdown(fn func()) { s.shutdownFn = fn }
+
+// Start listens on the configured addresses and serves in the background.
+func (s *Server) Start() error {
+	cfg := s.config()
+	for _, addr := range cfg.Bind {
+		optional := false
+		if len(addr) > 0 && addr[0] == '-' {
+			optional, addr = true, addr[1:]
+		}
+		if addr == "*" {
+			addr = "0.0.0.0"
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(cfg.Port)))
+		if err != nil {
+			if optional {
+				s.log.Warning("Warning: Could not create server TCP listening socket %s:%d: %v", addr, cfg.Port, err)
+				continue
+			}
+			s.closeListeners()
+			return fmt.Errorf("Could not create server TCP listening socket %s:%d: %w", addr, cfg.Port, err)
+		}
+		s.listeners = append(s.listeners, ln)
+	}
+	if len(s.listeners) == 0 {
+		return errors.New("Failed listening on port " + strconv.Itoa(cfg.Port) + " (tcp), aborting.")
+	}
+	for _, ln := range s.listeners {
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
+	}
+	s.wg.Add(1)
+	go s.cron()
+	s.log.Notice("Server initialized")
+	s.log.Notice("Ready to accept connections tcp")
+	return nil
+}
+
+// Addr returns the first listening address (tests use port 0).
+func (s *Server) Addr() net.Addr {
+	if len(s.listeners) == 0 {
+		return nil
+	}
+	return s.listeners[0].Addr()
+}
+
+func (s *Server) acceptLoop(ln net.Listener) {
+	defer s.wg.Done()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return
+			}
+			// Out of file descriptors and the like: back off, keep serving.
+			if delay == 0 {
+				delay = 5 * time.Millisecond
+			} else if delay < time.Second {
+				delay *= 2
+			}
+			s.log.Warning("Accepting client connection: %v", err)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serveConn(nc)
+		}()
+	}
+}
+
+// newClient registers an accepted connection, or refuses it as Redis does.
+func (s *Server) newClient(nc net.Conn) *Client {
+	cfg := s.config()
+	s.stats.connectionsReceived.Add(1)
+	keepAlive(nc, cfg.TCPKeepAlive)
+	s.clientsMu.Lock()
+	full := len(s.clients) >= cfg.MaxClients
+	s.clientsMu.Unlock()
+	if full {
+		nc.Write([]byte("-" + errMaxClients + "\r\n"))
+		nc.Close()
+		s.stats.rejectedConns.Add(1)
+		return nil
+	}
+	if cfg.ProtectedMode && cfg.RequirePass == "" && !isLoopbackPeer(nc.RemoteAddr()) {
+		nc.Write([]byte("-" + errDenied + "\r\n"))
+		nc.Close()
+		s.stats.rejectedConns.Add(1)
+		return nil
+	}
+	c := s.newInternalClient()
+	c.conn = nc
+	c.addr = nc.RemoteAddr().String()
+	c.laddr = nc.LocalAddr().String()
+	c.authed = cfg.RequirePass == ""
+	s.clientsMu.Lock()
+	s.clients[c.id] = c
+	s.clientsMu.Unlock()
+	return c
+}
+
+// newInternalClient makes a client with no connection (scripts, loading).
+func (s *Server) newInternalClient() *Client {
+	c := &Client{
+		srv:       s,
+		id:        s.nextID.Add(1),
+		resp:      2,
+		authed:    true,
+		user:      "default",
+		createdAt: time.Now(),
+	}
+	c.selectDB(0)
+	c.lastActive.Store(c.createdAt.UnixMilli())
+	return c
+}
+
+func (s *Server) dropClient(c *Client) {
+	s.clientsMu.Lock()
+	delete(s.clients, c.id)
+	s.clientsMu.Unlock()
+	if c.has(clientMonitor) {
+		s.removeMonitor(c)
+	}
+	c.conn.Close()
+}
+
+// isLoopbackPeer is Redis's protected-mode test: only 127.0.0.1 and ::1 pass.
+func isLoopbackPeer(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return true // unix sockets
+	}
+	return ta.IP.Equal(net.IPv4(127, 0, 0, 1)) || ta.IP.Equal(net.IPv6loopback)
+}
+
+// Close stops listening, disconnects every client and waits for them.
+func (s *Server) Close() error {
+	if s.closing.Swap(true) {
+		return nil
+	}
+	close(s.done)
+	s.closeListeners()
+	s.clientsMu.Lock()
+	for _, c := range s.clients {
+		c.killed.Store(true)
+		c.conn.Close()
+	}
+	s.clientsMu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// Shutdown is a clean stop as SIGTERM/SIGINT ask for it.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.log.Warning("User requested shutdown...")
+	err := s.Close()
+	s.log.Warning("Redis is now ready to exit, bye bye...")
+	return err
+}
+
+func (s *Server) closeListeners() {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+}
+
+// lockAll write-locks every shard of every database, in the global order.
+func (s *Server) lockAll() {
+	for _, db := range s.dbs {
+		for i := range db.shards {
+			db.shards[i].mu.Lock()
+		}
+	}
+}
+
+func (s *Server) unlockAll() {
+	for d := len(s.dbs) - 1; d >= 0; d-- {
+		db := s.dbs[d]
+		for i := len(db.shards) - 1; i >= 0; i-- {
+			db.shards[i].mu.Unlock()
+		}
+	}
+}
+
+// propagate hands the client's change to the propagation hook, if any.
+func (s *Server) propagate(c *Client) {
+	hook := s.propagateHook.Load()
+	if hook == nil {
+		return
+	}
+	args := c.propArgs
+	if args == nil {
+		args = c.args
+	}
+	(*hook)(c.dbIndex, args)
+}
+
+// SetPropagateHook installs fn to receive every change (nil removes it).
+func (s *Server) SetPropagateHook(fn func(db int, args [][]byte)) {
+	if fn == nil {
+		s.propagateHook.Store(nil)
+		return
+	}
+	s.propagateHook.Store(&fn)
+}
+
+// random returns a random number in [0, n) from the server's generator.
+func (s *Server) random(n int) int {
+	s.rngMu.Lock()
+	v := s.rng.IntN(n)
+	s.rngMu.Unlock()
+	return v
+}
+
+func randomHex(n int) string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = hex[rand.IntN(16)]
+	}
+	return string(b)
+}
+
+func (s *Server) updateLRUClock() {
+	s.lruClock.Store(uint32(time.Now().Unix()) & (1<<24 - 1))
+}
+
+// cron is Redis's serverCron: clocks, client timeouts, active expiry.
+func (s *Server) cron() {
+	defer s.wg.Done()
+	hz := s.config().Hz
+	t := time.NewTicker(time.Second / time.Duration(hz))
+	defer t.Stop()
+	var tick int
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+		tick++
+		s.updateLRUClock()
+		s.activeExpireCycle()
+		if tick%hz == 0 {
+			s.closeIdleClients()
+		}
+		if h := s.config().Hz; h != hz {
+			hz = h
+			t.Reset(time.Second / time.Duration(hz))
+		}
+	}
+}
+
+// closeIdleClients applies the timeout directive.
+func (s *Server) closeIdleClients() {
+	timeout := s.config().Timeout
+	if timeout <= 0 {
+		return
+	}
+	limit := time.Now().UnixMilli() - int64(timeout)*1000
+	s.clientsMu.Lock()
+	defer s.clientsMu.Unlock()
+	for _, c := range s.clients {
+		if c.has(clientReplica | clientMaster | clientPubSub | clientBlocked) {
+			continue
+		}
+		if c.lastActive.Load() < limit {
+			s.log.Verbose("Closing idle client")
+			c.killed.Store(true)
+			c.conn.Close()
+		}
+	}
+}
