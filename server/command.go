@@ -173,6 +173,7 @@ func allFamilies() [][]*Command {
 		keyCommands(),
 		connCommands(),
 		serverCommands(),
+		commandCommands(),
 	}
 }
 
