@@ -64,7 +64,7 @@ func (r *reqReader) parse(buf []byte, pos *int, lim readerLimits) ([][]byte, err
 		}
 		// Multibulk count line.
 		rest := buf[*pos:]
-		nl := bytes.IndexByte(rest, '\r')
+		nl := cIndexByte(rest, '\r')
 		if nl < 0 {
 			if len(rest) > inlineMax {
 				return nil, &protoError{"Protocol error: too big mbulk count string"}
@@ -96,7 +96,7 @@ func (r *reqReader) parse(buf []byte, pos *int, lim readerLimits) ([][]byte, err
 	for r.multibulk > 0 {
 		if r.bulkLen == -1 {
 			rest := buf[*pos:]
-			nl := bytes.IndexByte(rest, '\r')
+			nl := cIndexByte(rest, '\r')
 			if nl < 0 {
 				if len(rest) > inlineMax {
 					return nil, &protoError{"Protocol error: too big bulk count string"}
@@ -157,7 +157,7 @@ func (r *reqReader) rebase(n int) {
 
 func (r *reqReader) parseInline(buf []byte, pos *int) ([][]byte, error) {
 	rest := buf[*pos:]
-	nl := bytes.IndexByte(rest, '\n')
+	nl := cIndexByte(rest, '\n')
 	if nl < 0 {
 		if len(rest) > inlineMax {
 			return nil, &protoError{"Protocol error: too big inline request"}
@@ -291,6 +291,19 @@ func unescape(c byte) byte {
 // isTokenEnd: the bytes that end a bare token in sdssplitargs.
 func isTokenEnd(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0
+}
+
+// cIndexByte finds c the way Redis's strchr does on its query buffer: a NUL
+// byte before c hides it, so the line counts as not yet complete.
+func cIndexByte(b []byte, c byte) int {
+	i := bytes.IndexByte(b, c)
+	if i < 0 {
+		return -1
+	}
+	if bytes.IndexByte(b[:i], 0) >= 0 {
+		return -1
+	}
+	return i
 }
 
 func isSpace(c byte) bool {

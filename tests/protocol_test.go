@@ -45,6 +45,13 @@ func TestProtocolEdgeCases(t *testing.T) {
 		"foo " + strings.Repeat("a", 200) + " b\r\n",
 		"foo a " + strings.Repeat("b", 200) + " c\r\n",
 		"*2\r\n$3\r\nfoo\r\n$3\r\na\nb\r\n",
+		"echo a\x00b c\r\n",
+		"echo \"a\x00b\" c\r\n",
+		"\x00echo a\r\n",
+		"*1\x00\r\n$4\r\nPING\r\n",
+		"*1\r\n$4\x00\r\nPING\r\n",
+		"*1\r\n$4\r\nPI\x00G\r\n",
+		"\x00" + strings.Repeat("x", 70000) + "\n",
 	}
 	for _, raw := range cases {
 		got, gotClosed := rawExchange(t, testEnv.shoalAddr, raw)
