@@ -4,15 +4,23 @@ package datatypes
 
 // GlobMatch reports whether s matches the glob pattern p with the rules of
 // Redis's stringmatchlen: * ? [abc] [^abc] [a-z] and \ escapes. nocase folds
-// ASCII case.
+// ASCII case. Redis's quirks are kept: an unterminated class ends at the end
+// of the pattern, a reversed range [z-a] is the range [a-z], a backslash at
+// the end of the pattern is literal, and an empty string matches only the
+// empty pattern (callers special-case "*").
 func GlobMatch(p, s []byte, nocase bool) bool {
-	return globMatch(p, s, nocase, 0)
+	skipLonger := false
+	return globMatch(p, s, nocase, &skipLonger, 0)
 }
 
 // maxGlobNesting bounds the recursion '*' causes, as Redis does since 7.0.
 const maxGlobNesting = 1000
 
-func globMatch(p, s []byte, nocase bool, nesting int) bool {
+// globMatch matches p against s. skipLonger is set when a '*' found that no
+// suffix of the string matches the rest of the pattern: then no earlier '*'
+// can succeed by taking more of the string, and the search stops (Redis's
+// guard against exponential patterns like "a*a*a*a*b").
+func globMatch(p, s []byte, nocase bool, skipLonger *bool, nesting int) bool {
 	if nesting > maxGlobNesting {
 		return false
 	}
@@ -25,85 +33,82 @@ func globMatch(p, s []byte, nocase bool, nesting int) bool {
 			if len(p) == 1 {
 				return true
 			}
-			for len(s) > 0 {
-				if globMatch(p[1:], s, nocase, nesting+1) {
+			for ; len(s) > 0; s = s[1:] {
+				if globMatch(p[1:], s, nocase, skipLonger, nesting+1) {
 					return true
 				}
-				s = s[1:]
+				if *skipLonger {
+					return false
+				}
 			}
+			*skipLonger = true
 			return false
 		case '?':
-			s = s[1:]
-		case '[':
 			p = p[1:]
-			not := len(p) > 0 && p[0] == '^'
-			if not {
-				p = p[1:]
-			}
-			match := false
-			for {
-				if len(p) == 0 {
-					// Unterminated class: Redis steps back so the '[' run ends here.
-					break
-				}
-				if p[0] == '\\' && len(p) >= 2 {
-					p = p[1:]
-					if p[0] == s[0] {
-						match = true
-					}
-				} else if p[0] == ']' {
-					break
-				} else if len(p) >= 3 && p[1] == '-' {
-					start, end := p[0], p[2]
-					if start > end {
-						start, end = end, start
-					}
-					c := s[0]
-					if nocase {
-						start, end, c = lower(start), lower(end), lower(c)
-					}
-					p = p[2:]
-					if c >= start && c <= end {
-						match = true
-					}
-				} else if equalFold(p[0], s[0], nocase) {
-					match = true
-				}
-				p = p[1:]
-			}
-			if not {
-				match = !match
-			}
-			if !match {
+		case '[':
+			var ok bool
+			if ok, p = matchClass(p[1:], s[0], nocase); !ok {
 				return false
-			}
-			s = s[1:]
-			if len(p) == 0 {
-				return len(s) == 0
 			}
 		case '\\':
 			if len(p) >= 2 {
 				p = p[1:]
 			}
-			if !equalFold(p[0], s[0], nocase) {
-				return false
-			}
-			s = s[1:]
+			fallthrough
 		default:
 			if !equalFold(p[0], s[0], nocase) {
 				return false
 			}
-			s = s[1:]
+			p = p[1:]
 		}
-		p = p[1:]
+		s = s[1:]
 		if len(s) == 0 {
 			for len(p) > 0 && p[0] == '*' {
 				p = p[1:]
 			}
-			break
 		}
 	}
 	return len(p) == 0 && len(s) == 0
+}
+
+// matchClass matches c against the class whose body starts p (just after
+// '['); it returns the pattern after the closing ']', or an empty pattern
+// when the class is unterminated.
+func matchClass(p []byte, c byte, nocase bool) (bool, []byte) {
+	not := len(p) > 0 && p[0] == '^'
+	if not {
+		p = p[1:]
+	}
+	match := false
+	for len(p) > 0 && p[0] != ']' {
+		switch {
+		case p[0] == '\\' && len(p) >= 2:
+			// An escaped byte is compared exactly, even with nocase.
+			p = p[1:]
+			if p[0] == c {
+				match = true
+			}
+		case len(p) >= 3 && p[1] == '-':
+			lo, hi, x := p[0], p[2], c
+			if lo > hi {
+				lo, hi = hi, lo
+			}
+			if nocase {
+				lo, hi, x = lower(lo), lower(hi), lower(x)
+			}
+			if x >= lo && x <= hi {
+				match = true
+			}
+			p = p[2:]
+		case equalFold(p[0], c, nocase):
+			match = true
+		}
+		p = p[1:]
+	}
+	if len(p) > 0 {
+		p = p[1:] // the ']'
+	}
+	return match != not, p
 }
 
 func lower(c byte) byte {

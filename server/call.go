@@ -5,9 +5,19 @@ import (
 	"time"
 )
 
-// execute runs one request through the dispatch checks, in Redis's order,
-// then calls the handler with the command's shards locked.
+// execute runs one request. CLIENT REPLY OFF/SKIP is the only reason to
+// leave the fast path.
 func (c *Client) execute(args [][]byte) {
+	if c.replyMode != 0 {
+		c.executeReplyMode(args)
+		return
+	}
+	c.dispatch(args)
+}
+
+// dispatch runs one request through the dispatch checks, in Redis's order,
+// then calls the handler with the command's shards locked.
+func (c *Client) dispatch(args [][]byte) {
 	s := c.srv
 	c.args = args
 	c.errored = false
@@ -32,12 +42,13 @@ func (c *Client) execute(args [][]byte) {
 		}
 		cmd = sub
 	}
+	c.lastCmd.Store(cmd) // CLIENT LIST's cmd=, set before the checks as in Redis
 	if (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity {
 		c.reject(cmd, errArity(cmd.FullName()))
 		return
 	}
 	cfg := s.config()
-	if !c.authed && cmd.Flags&flagNoAuth == 0 {
+	if !c.authed && cmd.Flags&flagNoAuth == 0 && cfg.RequirePass != "" {
 		c.reject(cmd, errNoAuth)
 		return
 	}
@@ -48,6 +59,12 @@ func (c *Client) execute(args [][]byte) {
 	if c.has(clientPubSub) && c.resp == 2 && cmd.Flags&flagSubscribeOK == 0 {
 		c.reject(cmd, strings.Replace(errOnlyInSubscribe, "%s", cmd.FullName(), 1))
 		return
+	}
+	if s.pause.on.Load() && c.pausedBy(cmd) {
+		c.waitPause(cmd)
+		if c.killed.Load() {
+			return
+		}
 	}
 	if c.has(clientMulti) && cmd.Flags&flagNotQueued == 0 {
 		c.queue(cmd)
@@ -81,6 +98,9 @@ func (c *Client) call(cmd *Command) {
 	c.now = start.UnixMilli()
 
 	c.run(cmd)
+	if len(c.expiredSeen) > 0 {
+		c.reapExpired()
+	}
 
 	dur := time.Since(start)
 	cmd.stats.calls.Add(1)
@@ -88,7 +108,6 @@ func (c *Client) call(cmd *Command) {
 	if c.errored {
 		cmd.stats.failed.Add(1)
 	}
-	c.lastCmd.Store(cmd)
 	c.lastActive.Store(c.now)
 	s.afterCall(c, cmd, start, dur)
 }
@@ -111,6 +130,7 @@ func (c *Client) run(cmd *Command) {
 func (c *Client) lockFor(cmd *Command) {
 	c.locks = c.locks[:0]
 	if cmd.Flags&flagNoLock != 0 {
+		c.rlock = true // it locks shards itself: never delete from inside it
 		return
 	}
 	if cmd.Flags&flagLockAll != 0 {

@@ -10,11 +10,12 @@ import (
 // Client is one connection's state, and the context a handler runs in: the
 // current command's arguments, its database, and its frozen clock.
 type Client struct {
-	srv  *Server
-	id   int64
-	conn net.Conn // nil for internal clients (scripts, AOF loading)
-	addr string  // remote address as CLIENT LIST prints it
-	laddr string // local address
+	srv   *Server
+	id    int64
+	conn  net.Conn // nil for internal clients (scripts, AOF loading)
+	addr  string   // remote address as CLIENT LIST prints it
+	laddr string   // local address
+	fd    int      // the socket's descriptor, for CLIENT LIST; -1 if none
 
 	// Input: a buffer the reader parses requests out of.
 	in     []byte
@@ -35,7 +36,10 @@ type Client struct {
 	// Propagation of the current command, when a handler rewrites it.
 	propArgs [][]byte
 
-	// Connection state.
+	// Connection state. The owner goroutine reads these freely; it changes
+	// dbIndex, resp and user under stateMu, which CLIENT LIST takes to read
+	// them from another goroutine.
+	stateMu    sync.Mutex
 	dbIndex    int
 	resp       int  // 2 or 3
 	authed     bool // passed AUTH, or no password needed
@@ -45,19 +49,31 @@ type Client struct {
 	lastActive atomic.Int64 // unix ms of the last command
 	lastCmd    atomic.Pointer[Command]
 	flags      atomic.Uint32 // clientFlags, read by other goroutines (CLIENT LIST, cron)
-	replyMode  int // CLIENT REPLY: replyOn, replyOff, replySkipNext, replySkip
-	noEvict    bool
+	replyMode  int           // CLIENT REPLY: 0 (on) or replyOff|replySkipNext|replySkip bits
+	replyMark  int           // len(out) when the current command began, for CLIENT REPLY
 	noTouch    bool
+
+	// Counts other families keep up to date for CLIENT LIST / CLIENT INFO.
+	nsub, npsub, nssub atomic.Int32 // pub/sub subscriptions
+	nqueued            atomic.Int32 // commands queued in MULTI
 
 	closeAfterReply bool
 	killed          atomic.Bool
+	// quit is closed when the client is killed, waking any wait it is in
+	// (CLIENT PAUSE, blocking commands).
+	quit chan struct{}
+	// wake asks a client blocked in a blocking command to stop waiting:
+	// CLIENT UNBLOCK sends unblockTimeout or unblockError. Capacity 1; the
+	// blocking family selects on it while clientBlocked is set.
+	wake chan int
 
 	// asyncMu guards pushes from other goroutines (MONITOR, pub/sub).
 	asyncMu sync.Mutex
 
-	keyPos []int // scratch for key positions
-	locks  []*shard
-	rlock  bool
+	expiredSeen [][]byte // expired keys a read-locked command saw, reaped after it
+	keyPos      []int    // scratch for key positions
+	locks       []*shard
+	rlock       bool
 }
 
 type clientFlags = uint32
@@ -69,18 +85,42 @@ const (
 	clientReplica
 	clientMaster
 	clientBlocked
+	clientPaused  // waiting for CLIENT PAUSE to end ('b' in CLIENT LIST)
+	clientNoEvict // CLIENT NO-EVICT ON
 )
 
-func (c *Client) has(f clientFlags) bool { return c.flags.Load()&f != 0 }
-func (c *Client) setFlag(f clientFlags)  { c.flags.Or(f) }
+func (c *Client) has(f clientFlags) bool  { return c.flags.Load()&f != 0 }
+func (c *Client) setFlag(f clientFlags)   { c.flags.Or(f) }
 func (c *Client) clearFlag(f clientFlags) { c.flags.And(^f) }
 
+// CLIENT REPLY state bits (Redis's CLIENT_REPLY_OFF, _SKIP_NEXT, _SKIP).
 const (
-	replyOn = iota
-	replyOff
-	replySkipNext
-	replySkip
+	replyOff      = 1 << iota
+	replySkipNext // set by CLIENT REPLY SKIP: becomes replySkip for the next command
+	replySkip     // the current command's reply is dropped
 )
+
+// Reasons CLIENT UNBLOCK sends on Client.wake.
+const (
+	unblockTimeout = iota + 1
+	unblockError
+)
+
+// kill closes another client's connection and wakes it from any wait. Its
+// own goroutine then unregisters it.
+func (c *Client) kill() {
+	if c.killed.Swap(true) {
+		return
+	}
+	close(c.quit)
+	if c.conn != nil {
+		c.conn.Close()
+	}
+}
+
+// authRequired is Redis's authRequired: a password is set and the client
+// has not authenticated.
+func (c *Client) authRequired(cfg *Config) bool { return !c.authed && cfg.RequirePass != "" }
 
 // Name returns the client's name set by CLIENT SETNAME or HELLO.
 func (c *Client) Name() string {
@@ -94,7 +134,9 @@ func (c *Client) setName(s string) { c.name.Store(&s) }
 
 // selectDB switches the client to database i; the index is checked by the caller.
 func (c *Client) selectDB(i int) {
+	c.stateMu.Lock()
 	c.dbIndex = i
+	c.stateMu.Unlock()
 	c.db = c.srv.dbs[i]
 }
 

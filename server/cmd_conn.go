@@ -1,13 +1,25 @@
 package server
 
-// The connection family: PING, ECHO, SELECT, AUTH, HELLO, CLIENT, ...
+import (
+	"crypto/subtle"
+	"strings"
+)
+
+// The connection family: PING, ECHO, SELECT, AUTH, HELLO, RESET, QUIT and
+// CLIENT (cmd_client.go).
 
 func connCommands() []*Command {
+	const sess = flagNoScript | flagLoading | flagStale | flagFast | flagNoAuth | flagSentinel | flagAllowBusy
 	return []*Command{
 		{Name: "ping", Arity: -1, Flags: flagFast | flagSentinel | flagSubscribeOK, ACL: "@connection", Handler: cmdPing},
-		{Name: "echo", Arity: 2, Flags: flagFast, ACL: "@connection", Handler: cmdEcho},
+		{Name: "echo", Arity: 2, Flags: flagLoading | flagStale | flagFast, ACL: "@connection", Handler: cmdEcho},
 		{Name: "select", Arity: 2, Flags: flagLoading | flagStale | flagFast, ACL: "@connection", Handler: cmdSelect},
-		{Name: "auth", Arity: -2, Flags: flagNoScript | flagLoading | flagStale | flagFast | flagNoAuth | flagSentinel | flagAllowBusy, ACL: "@connection", Handler: cmdAuth},
+		{Name: "auth", Arity: -2, Flags: sess, ACL: "@connection", Handler: cmdAuth},
+		{Name: "hello", Arity: -1, Flags: sess, ACL: "@connection", Handler: cmdHello},
+		{Name: "reset", Arity: 1, Flags: sess | flagSubscribeOK, ACL: "@connection", Handler: cmdReset},
+		// QUIT is answered by the dispatcher before lookup; the entry is for COMMAND.
+		{Name: "quit", Arity: -1, Flags: sess | flagSubscribeOK, ACL: "@connection", Handler: cmdQuit},
+		clientCommand(),
 	}
 }
 
@@ -49,26 +61,136 @@ func cmdSelect(c *Client) {
 	c.writeOK()
 }
 
+func cmdQuit(c *Client) {
+	c.writeOK()
+	c.closeAfterReply = true
+}
+
+// AUTH [username] password
 func cmdAuth(c *Client) {
 	if len(c.args) > 3 {
 		c.writeError(errSyntax)
 		return
 	}
-	pass := c.args[len(c.args)-1]
-	user := "default"
-	if len(c.args) == 3 {
-		user = string(c.args[1])
-	}
-	cfg := c.srv.config()
-	if len(c.args) == 2 && cfg.RequirePass == "" {
+	if len(c.args) == 2 && c.srv.config().RequirePass == "" {
 		c.writeError(errAuthNoPass)
 		return
 	}
-	if user != "default" || (cfg.RequirePass != "" && string(pass) != cfg.RequirePass) {
+	user := []byte("default")
+	if len(c.args) == 3 {
+		user = c.args[1]
+	}
+	if c.authenticate(user, c.args[len(c.args)-1]) {
+		c.writeOK()
+	}
+}
+
+// authenticate checks a username and password against the default user (the
+// only user: requirepass is its password, none means any password). On
+// success the client is authenticated as that user; on failure it replies
+// WRONGPASS and the client keeps its previous state.
+func (c *Client) authenticate(user, pass []byte) bool {
+	want := c.srv.config().RequirePass
+	ok := string(user) == "default" &&
+		(want == "" || subtle.ConstantTimeCompare(pass, []byte(want)) == 1)
+	if !ok {
 		c.writeError(errWrongPass)
+		return false
+	}
+	c.stateMu.Lock()
+	c.authed = true
+	c.user = "default"
+	c.stateMu.Unlock()
+	return true
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+func cmdHello(c *Client) {
+	var ver int64
+	if len(c.args) >= 2 {
+		v, ok := parseInt(c.args[1])
+		if !ok {
+			c.writeError(errHelloProtover)
+			return
+		}
+		if v < 2 || v > 3 {
+			c.writeError(errNoProto)
+			return
+		}
+		ver = v
+	}
+	var user, pass []byte
+	for j := 2; j < len(c.args); j++ {
+		more := len(c.args) - 1 - j
+		switch opt := c.args[j]; {
+		case eqFold(opt, "auth") && more >= 2:
+			user, pass = c.args[j+1], c.args[j+2]
+			j += 2
+		case eqFold(opt, "setname") && more >= 1:
+			// Redis 7.0 names the client as it parses, before AUTH and
+			// before the remaining options are checked.
+			if !c.checkClientName(c.args[j+1]) {
+				return
+			}
+			c.setName(string(c.args[j+1]))
+			j++
+		default:
+			c.writeError(strings.Replace(errHelloOption, "%s", string(opt), 1))
+			return
+		}
+	}
+	if user != nil && !c.authenticate(user, pass) {
 		return
 	}
-	c.authed = true
-	c.user = user
-	c.writeOK()
+	if c.authRequired(c.srv.config()) {
+		c.writeError(errHelloNoAuth)
+		return
+	}
+	if ver != 0 {
+		c.stateMu.Lock()
+		c.resp = int(ver)
+		c.stateMu.Unlock()
+	}
+	c.writeMap(7)
+	c.writeBulkString("server")
+	c.writeBulkString("redis")
+	c.writeBulkString("version")
+	c.writeBulkString(redisVersion)
+	c.writeBulkString("proto")
+	c.writeInt(int64(c.resp))
+	c.writeBulkString("id")
+	c.writeInt(c.id)
+	c.writeBulkString("mode")
+	c.writeBulkString("standalone")
+	c.writeBulkString("role")
+	c.writeBulkString(c.srv.roleName())
+	c.writeBulkString("modules")
+	c.writeArray(0)
+}
+
+// redisVersion is the Redis version Shoal is compatible with and reports.
+const redisVersion = "7.0.15"
+
+// roleName is the replication role HELLO reports.
+func (s *Server) roleName() string { return "master" }
+
+// RESET: back to a fresh connection's state, as Redis's
+// clearClientConnectionState does.
+func cmdReset(c *Client) {
+	s := c.srv
+	if c.has(clientMonitor) {
+		s.removeMonitor(c)
+		c.clearFlag(clientMonitor)
+	}
+	c.selectDB(0)
+	c.stateMu.Lock()
+	c.resp = 2
+	c.user = "default"
+	c.authed = s.config().RequirePass == ""
+	c.stateMu.Unlock()
+	c.setName("") // NO-EVICT stays, as in Redis 7.0
+	// CLIENT REPLY OFF and a pending SKIP end; a SKIP already in force still
+	// swallows this reply, as in Redis.
+	c.replyMode &^= replyOff | replySkipNext
+	c.writeStatus("RESET")
 }

@@ -1,11 +1,40 @@
 package server
 
-// The strings family.
+// The strings family. This file has the table, the GET and SET variants and
+// the multi-key commands; cmd_string_num.go has INCR and friends,
+// cmd_string_range.go the commands on parts of a value (APPEND, SETRANGE,
+// GETRANGE, STRLEN, LCS).
 
 func stringCommands() []*Command {
+	const (
+		w  = flagWrite
+		r  = flagReadonly
+		oo = flagDenyOOM
+		f  = flagFast
+	)
 	return []*Command{
-		{Name: "get", Arity: 2, Flags: flagReadonly | flagFast, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdGet},
-		{Name: "set", Arity: -3, Flags: flagWrite | flagDenyOOM, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdSet},
+		{Name: "get", Arity: 2, Flags: r | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdGet},
+		{Name: "set", Arity: -3, Flags: w | oo, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdSet},
+		{Name: "setnx", Arity: 3, Flags: w | oo | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdSetNX},
+		{Name: "setex", Arity: 4, Flags: w | oo, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdSetEX},
+		{Name: "psetex", Arity: 4, Flags: w | oo, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdSetEX},
+		{Name: "getset", Arity: 3, Flags: w | oo | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdGetSet},
+		{Name: "getdel", Arity: 2, Flags: w | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdGetDel},
+		{Name: "getex", Arity: -2, Flags: w | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdGetEX},
+		{Name: "mget", Arity: -2, Flags: r | f, ACL: "@string", First: 1, Last: -1, Step: 1, Handler: cmdMGet},
+		{Name: "mset", Arity: -3, Flags: w | oo, ACL: "@string", First: 1, Last: -1, Step: 2, Handler: cmdMSet},
+		{Name: "msetnx", Arity: -3, Flags: w | oo, ACL: "@string", First: 1, Last: -1, Step: 2, Handler: cmdMSet},
+		{Name: "incr", Arity: 2, Flags: w | oo | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdIncr},
+		{Name: "decr", Arity: 2, Flags: w | oo | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdIncr},
+		{Name: "incrby", Arity: 3, Flags: w | oo | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdIncrBy},
+		{Name: "decrby", Arity: 3, Flags: w | oo | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdIncrBy},
+		{Name: "incrbyfloat", Arity: 3, Flags: w | oo | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdIncrByFloat},
+		{Name: "append", Arity: 3, Flags: w | oo | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdAppend},
+		{Name: "setrange", Arity: 4, Flags: w | oo, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdSetRange},
+		{Name: "getrange", Arity: 4, Flags: r, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdGetRange},
+		{Name: "substr", Arity: 4, Flags: r, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdGetRange},
+		{Name: "strlen", Arity: 2, Flags: r | f, ACL: "@string", First: 1, Last: 1, Step: 1, Handler: cmdStrlen},
+		{Name: "lcs", Arity: -3, Flags: r, ACL: "@string", First: 1, Last: 2, Step: 1, Handler: cmdLCS},
 	}
 }
 
@@ -22,91 +51,188 @@ func cmdGet(c *Client) {
 	c.writeBulk(e.Str())
 }
 
+// lookupReadWrite is Redis's lookupKeyRead inside a write command: it counts
+// a keyspace hit or miss like a read, and removes the key if it has expired
+// (the shard is write-locked, unlike in a read command).
+func (c *Client) lookupReadWrite(key []byte) *Entry {
+	e := c.lookupWrite(key)
+	if e == nil {
+		c.srv.stats.keyspaceMisses.Add(1)
+	} else {
+		c.srv.stats.keyspaceHits.Add(1)
+	}
+	return e
+}
+
+// getForWrite is Redis's getGenericCommand in a write command (SET .. GET,
+// GETSET, GETDEL): it replies with the key's string value or null, and
+// returns the entry; ok is false after a WRONGTYPE error.
+func (c *Client) getForWrite(key []byte) (e *Entry, ok bool) {
+	e = c.lookupReadWrite(key)
+	if e == nil {
+		c.writeNull()
+		return nil, true
+	}
+	if e.Type != TypeString {
+		c.writeError(errWrongType)
+		return nil, false
+	}
+	c.writeBulk(e.Str())
+	return e, true
+}
+
 // SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]
 func cmdSet(c *Client) {
-	var opts setOpts
-	if !c.parseSetOpts(2, &opts, true) {
+	var o setOpts
+	if !c.parseSetOpts(2, &o, true) {
 		return
 	}
-	key, val := c.args[1], c.args[2]
-	old := c.lookupWrite(key)
-	if opts.get && old != nil && old.Type != TypeString {
-		c.writeError(errWrongType)
+	c.setGeneric(&o, c.args[1], c.args[2], false)
+}
+
+// SETNX key value: SET NX replying 1 or 0.
+func cmdSetNX(c *Client) {
+	o := setOpts{nx: true}
+	c.setGeneric(&o, c.args[1], c.args[2], true)
+}
+
+// SETEX key seconds value, PSETEX key milliseconds value.
+func cmdSetEX(c *Client) {
+	unit := int64(1000)
+	if c.cmd.Name == "psetex" {
+		unit = 1
+	}
+	var o setOpts
+	if !c.parseExpire(c.args[2], unit, false, &o) {
 		return
 	}
-	if (opts.nx && old != nil) || (opts.xx && old == nil) {
-		if opts.get {
-			c.writeBulkOrNull(old)
-		} else {
+	c.setGeneric(&o, c.args[1], c.args[3], false)
+}
+
+// setGeneric is the common part of the SET commands, after option parsing:
+// Redis's setGenericCommand. intReply selects SETNX's 1/0 replies.
+func (c *Client) setGeneric(o *setOpts, key, val []byte, intReply bool) {
+	var old *Entry
+	if o.get {
+		var ok bool
+		if old, ok = c.getForWrite(key); !ok {
+			return
+		}
+	} else {
+		old = c.lookupWrite(key)
+	}
+	if (o.nx && old != nil) || (o.xx && old == nil) {
+		switch {
+		case o.get: // the old value is the whole reply
+		case intReply:
+			c.writeInt(0)
+		default:
 			c.writeNull()
 		}
 		return
 	}
-	if opts.get {
-		c.writeBulkOrNull(old) // written before old's bytes are overwritten
+	e := c.setKey(key, val, o.keepTTL)
+	if o.hasExpire {
+		c.setExpire(e, o.expireAt)
+		// Replicas and the AOF get an absolute time, so they agree on it;
+		// NX, XX and GET are dropped, they were decided here.
+		c.propArgs = [][]byte{[]byte("SET"), key, val, []byte("PXAT"), appendInt(nil, o.expireAt)}
+	} else if o.get {
+		c.propArgs = withoutGet(c.args)
 	}
-	e := c.setKey(key, val, opts.keepTTL)
-	if opts.expireAt != 0 {
-		c.setExpire(e, opts.expireAt)
-		// Propagate with an absolute time so replicas and the AOF agree.
-		c.propArgs = [][]byte{[]byte("SET"), key, val, []byte("PXAT"), appendInt(nil, opts.expireAt)}
-		if opts.keepTTL {
-			c.propArgs = append(c.propArgs, []byte("KEEPTTL"))
-		}
-	}
-	if !opts.get {
+	switch {
+	case o.get:
+	case intReply:
+		c.writeInt(1)
+	default:
 		c.writeOK()
 	}
 }
 
-func (c *Client) writeBulkOrNull(e *Entry) {
-	if e == nil {
-		c.writeNull()
-		return
+// withoutGet drops the GET options of a SET: replicas must not reply.
+func withoutGet(args [][]byte) [][]byte {
+	out := make([][]byte, 0, len(args)-1)
+	for i, a := range args {
+		if i >= 3 && eqFold(a, "get") {
+			continue
+		}
+		out = append(out, a)
 	}
-	c.writeBulk(e.Str())
+	return out
 }
 
 type setOpts struct {
-	nx, xx, get, keepTTL bool
-	expireAt             int64 // unix ms, 0 = none
+	nx, xx, get, keepTTL, persist bool
+	hasExpire                     bool
+	expireAt                      int64 // unix ms
 }
 
-// parseSetOpts parses SET's options from args[from:]. allowGet is false for
-// commands that share the parser without GET.
-func (c *Client) parseSetOpts(from int, o *setOpts, allowGet bool) bool {
-	var unit int64 // 1000 for EX/EXAT, 1 for PX/PXAT
-	var abs bool
-	var expArg []byte
+// parseSetOpts parses the options of SET (forSet) or GETEX from
+// args[from+1:] and checks the expiry value. See scanSetOpts.
+func (c *Client) parseSetOpts(from int, o *setOpts, forSet bool) bool {
+	expArg, kind, ok := c.scanSetOpts(from, o, forSet)
+	if !ok {
+		return false
+	}
+	return kind == "" || c.parseExpireArg(expArg, kind, o)
+}
+
+// scanSetOpts is the syntax pass over SET's or GETEX's options, as Redis's
+// parseExtendedStringArgumentsOrReply: NX/XX/GET/KEEPTTL only for SET,
+// PERSIST only for GETEX, one kind of expiry (repeating the same option is
+// allowed: the last value wins). It returns the expiry's value and
+// lower-case option name ("" if none), or replies with a syntax error.
+func (c *Client) scanSetOpts(from int, o *setOpts, forSet bool) (expArg []byte, kind string, ok bool) {
 	for i := from + 1; i < len(c.args); i++ {
 		a := c.args[i]
-		next := i+1 < len(c.args)
 		switch {
-		case eqFold(a, "nx") && !o.xx:
+		case forSet && eqFold(a, "nx") && !o.xx:
 			o.nx = true
-		case eqFold(a, "xx") && !o.nx:
+		case forSet && eqFold(a, "xx") && !o.nx:
 			o.xx = true
-		case eqFold(a, "get") && allowGet:
+		case forSet && eqFold(a, "get"):
 			o.get = true
-		case eqFold(a, "keepttl") && expArg == nil:
+		case forSet && eqFold(a, "keepttl") && kind == "":
 			o.keepTTL = true
-		case (eqFold(a, "ex") || eqFold(a, "px") || eqFold(a, "exat") || eqFold(a, "pxat")) && !o.keepTTL && expArg == nil && next:
-			unit = 1
-			if eqFold(a, "ex") || eqFold(a, "exat") {
-				unit = 1000
+		case !forSet && eqFold(a, "persist") && kind == "":
+			o.persist = true
+		default:
+			k := expireKind(a)
+			if k == "" || o.keepTTL || o.persist || (kind != "" && kind != k) || i+1 == len(c.args) {
+				c.writeError(errSyntax)
+				return nil, "", false
 			}
-			abs = len(a) == 4
+			kind = k
 			i++
 			expArg = c.args[i]
-		default:
-			c.writeError(errSyntax)
-			return false
 		}
 	}
-	if expArg == nil {
-		return true
+	return expArg, kind, true
+}
+
+// expireKind names an expiry option: "ex", "px", "exat", "pxat", or "".
+func expireKind(a []byte) string {
+	for _, k := range [...]string{"ex", "px", "exat", "pxat"} {
+		if eqFold(a, k) {
+			return k
+		}
 	}
-	n, ok := parseInt(expArg)
+	return ""
+}
+
+// parseExpireArg checks an expiry option's value and stores it in o.
+func (c *Client) parseExpireArg(arg []byte, kind string, o *setOpts) bool {
+	unit := int64(1)
+	if kind == "ex" || kind == "exat" {
+		unit = 1000
+	}
+	return c.parseExpire(arg, unit, len(kind) == 4, o)
+}
+
+// parseExpire parses a time in unit milliseconds, relative or absolute
+// (abs), into o.expireAt, replying with Redis's errors.
+func (c *Client) parseExpire(arg []byte, unit int64, abs bool, o *setOpts) bool {
+	n, ok := parseInt(arg)
 	if !ok {
 		c.writeError(errNotInt)
 		return false
@@ -116,6 +242,7 @@ func (c *Client) parseSetOpts(from int, o *setOpts, allowGet bool) bool {
 		c.writeError(invalidExpireErr(c.cmd.Name))
 		return false
 	}
+	o.hasExpire = true
 	o.expireAt = at
 	return true
 }
@@ -141,6 +268,99 @@ func expireTime(n, unit int64, abs bool, now int64) (int64, bool) {
 
 func invalidExpireErr(cmd string) string {
 	return "ERR invalid expire time in '" + cmd + "' command"
+}
+
+// GETSET key value: GET then SET, propagated as SET.
+func cmdGetSet(c *Client) {
+	if _, ok := c.getForWrite(c.args[1]); !ok {
+		return
+	}
+	c.setKey(c.args[1], c.args[2], false)
+	c.propArgs = [][]byte{[]byte("SET"), c.args[1], c.args[2]}
+}
+
+// GETDEL key: GET then DEL, propagated as DEL.
+func cmdGetDel(c *Client) {
+	e, ok := c.getForWrite(c.args[1])
+	if !ok || e == nil {
+		return
+	}
+	c.deleteKey(c.args[1])
+	c.propArgs = [][]byte{[]byte("DEL"), c.args[1]}
+}
+
+// GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]
+func cmdGetEX(c *Client) {
+	var o setOpts
+	expArg, kind, ok := c.scanSetOpts(1, &o, false)
+	if !ok {
+		return
+	}
+	key := c.args[1]
+	e := c.lookupReadWrite(key)
+	if e == nil {
+		c.writeNull()
+		return
+	}
+	if e.Type != TypeString {
+		c.writeError(errWrongType)
+		return
+	}
+	// The expiry value is checked after the key, as Redis does.
+	if kind != "" && !c.parseExpireArg(expArg, kind, &o) {
+		return
+	}
+	c.writeBulk(e.Str())
+	switch {
+	case o.hasExpire && (kind == "exat" || kind == "pxat") && o.expireAt <= c.now:
+		// An absolute time already past deletes the key.
+		c.deleteKey(key)
+		c.propArgs = [][]byte{[]byte("DEL"), key}
+	case o.hasExpire:
+		c.setExpire(e, o.expireAt)
+		c.propArgs = [][]byte{[]byte("PEXPIREAT"), key, appendInt(nil, o.expireAt)}
+	case o.persist && e.Expire() != 0:
+		c.setExpire(e, 0)
+		c.propArgs = [][]byte{[]byte("PERSIST"), key}
+	}
+}
+
+// MGET key [key ...]: a null for missing keys and for keys of other types.
+func cmdMGet(c *Client) {
+	c.writeArray(len(c.args) - 1)
+	for _, k := range c.args[1:] {
+		e := c.lookupRead(k)
+		if e == nil || e.Type != TypeString {
+			c.writeNull()
+			continue
+		}
+		c.writeBulk(e.Str())
+	}
+}
+
+// MSET key value [key value ...], MSETNX (sets nothing if any key exists).
+func cmdMSet(c *Client) {
+	if len(c.args)%2 == 0 {
+		c.writeError(errArity(c.cmd.FullName()))
+		return
+	}
+	nx := c.cmd.Name == "msetnx"
+	if nx {
+		for i := 1; i < len(c.args); i += 2 {
+			if c.lookupWrite(c.args[i]) != nil {
+				c.writeInt(0)
+				return
+			}
+		}
+	}
+	for i := 1; i < len(c.args); i += 2 {
+		c.setKey(c.args[i], c.args[i+1], false)
+	}
+	if nx {
+		c.writeInt(1)
+	} else {
+		c.writeOK()
+	}
 }
 
 // eqFold compares an argument with a lower-case ASCII word, ignoring case.

@@ -33,6 +33,7 @@ const (
 	flagModuleGetKeys
 	flagModuleNoCluster
 	flagNoMulti
+	flagNoAsyncLoading
 	flagMovableKeys
 	flagAllowBusy
 	flagModuleGetChannels
@@ -82,13 +83,14 @@ type Command struct {
 	fullPre string // "parent|" prefix for subcommands, "" for top level
 }
 
-// CommandDoc is what COMMAND DOCS reports for a command.
+// CommandDoc is what COMMAND DOCS reports for a command. Lists of flags are
+// space-separated, in the order Redis prints them.
 type CommandDoc struct {
 	Summary    string
 	Since      string
 	Group      string
 	Complexity string
-	DocFlags   []string
+	DocFlags   string // "deprecated", "syscmd"
 	Deprecated string // deprecated_since
 	Replaced   string // replaced_by
 	History    [][2]string
@@ -97,32 +99,31 @@ type CommandDoc struct {
 
 // ArgDoc documents one argument of a command.
 type ArgDoc struct {
-	Name        string
-	Type        string
-	DisplayText string
-	KeySpec     int // index into Specs, -1 = none
-	Token       string
-	Summary     string
-	Since       string
-	Flags       []string
-	Deprecated  string
-	Args        []ArgDoc
+	Name       string
+	Type       string // string, integer, double, key, pattern, unix-time, pure-token, oneof, block
+	KeySpec    int    // key_spec_index, reported for keys and when not 0
+	Token      string // reported for pure tokens and when not empty
+	Summary    string
+	Since      string
+	Deprecated string // deprecated_since
+	Flags      string // "optional", "multiple", "multiple_token"
+	Args       []ArgDoc
 }
 
 // KeySpec is a Redis 7 key specification as COMMAND INFO reports it.
 type KeySpec struct {
 	Notes       string
-	Flags       []string
-	BeginSearch string // "index" or "keyword"
-	BSIndex     int    // begin_search index position
-	BSKeyword   string // begin_search keyword
-	BSStart     int    // begin_search keyword startfrom
+	Flags       string // "RW access update", ...
+	BeginSearch string // "index", "keyword" or "unknown"
+	BSIndex     int    // index: the position
+	BSKeyword   string // keyword: the keyword
+	BSStart     int    // keyword: startfrom
 	FindKeys    string // "range", "keynum" or "unknown"
-	FKLastKey   int
-	FKKeyStep   int
-	FKLimit     int
-	FKKeyNumIdx int
-	FKFirstKey  int
+	FKLastKey   int    // range: lastkey
+	FKKeyStep   int    // range and keynum: keystep
+	FKLimit     int    // range: limit
+	FKKeyNumIdx int    // keynum: keynumidx
+	FKFirstKey  int    // keynum: firstkey
 }
 
 type cmdStats struct {
@@ -197,6 +198,7 @@ func newCommandTable() *commandTable {
 		}
 	}
 	sort.Slice(t.sorted, func(i, j int) bool { return t.sorted[i].Name < t.sorted[j].Name })
+	t.attachDocs()
 	return t
 }
 

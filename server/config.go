@@ -4,8 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/shoaldb/shoal/datatypes"
 )
 
 // Config is the server's configuration. A Config in use is never modified:
@@ -42,12 +47,17 @@ type Config struct {
 	LFUDecayTime           int
 	Daemonize              bool
 	PidFile                string
+	EnableDebugCommand     string // "no", "yes" or "local"
+	EnableProtectedConfigs string // "no", "yes" or "local"
+	ConfigFile             string // absolute path of the file loaded, "" if none
+	LatencyTracking        bool   // per-command latency histograms
 
-	// other holds directives Shoal accepts and reports but does not act on.
+	// other holds directives Shoal accepts and reports but does not act on,
+	// by canonical name.
 	other map[string]string
 }
 
-// Eviction policies, in Redis's order.
+// Eviction policies.
 const (
 	policyNoEviction = iota
 	policyAllKeysLRU
@@ -61,9 +71,13 @@ const (
 
 var policyNames = []string{"noeviction", "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"}
 
+// policyOrder is the order Redis lists the policies in its error message.
+var policyOrder = []int{policyVolatileLRU, policyVolatileLFU, policyVolatileRandom, policyVolatileTTL, policyAllKeysLRU, policyAllKeysLFU, policyAllKeysRandom, policyNoEviction}
+
 var logLevelNames = []string{"debug", "verbose", "notice", "warning"}
 
-// DefaultConfig is the configuration Redis's shipped redis.conf gives.
+// DefaultConfig is the configuration redis-server has with no config file
+// (its built-in defaults), except that it binds to loopback only.
 func DefaultConfig() *Config {
 	c := &Config{
 		Port:                   6379,
@@ -88,10 +102,16 @@ func DefaultConfig() *Config {
 		SlowlogMaxLen:          128,
 		LFULogFactor:           10,
 		LFUDecayTime:           1,
+		EnableDebugCommand:     "no",
+		EnableProtectedConfigs: "no",
+		LatencyTracking:        true,
+	}
+	if wd, err := os.Getwd(); err == nil {
+		c.Dir = wd
 	}
 	c.other = map[string]string{}
-	for _, d := range passiveDirectives() {
-		c.other[d[0]] = d[1]
+	for _, p := range passiveDirectives() {
+		c.other[p.name] = p.def
 	}
 	return c
 }
@@ -106,28 +126,76 @@ func (c *Config) clone() *Config {
 	return &n
 }
 
-// directive is one configuration parameter: how to read and write it.
-type directive struct {
-	name      string
-	alias     string
-	immutable bool
-	get       func(*Config) string
-	set       func(*Config, []string) error // args after the name
-	multiArg  bool                          // takes several words (bind, save)
+// Get returns the value of any directive as CONFIG GET shows it.
+func (c *Config) Get(name string) (string, bool) {
+	d := lookupDirective(configTable(), name)
+	if d == nil {
+		return "", false
+	}
+	return d.get(c), true
 }
 
-var errBadArgs = errors.New("wrong number of arguments")
+// dirFlags qualify a directive.
+type dirFlags uint8
+
+const (
+	dirImmutable dirFlags = 1 << iota // only from the config file / command line
+	dirProtected                      // CONFIG SET needs enable-protected-configs
+	dirMulti                          // several words in a config file (save, bind)
+	dirSensitive                      // its value is redacted from SLOWLOG / MONITOR
+)
+
+// directive is one configuration parameter: how to read and write it.
+type directive struct {
+	name  string
+	alias string
+	flags dirFlags
+	get   func(*Config) string
+	set   func(*Config, []string) error // args after the name
+}
+
+// Value kinds of the passive directives.
+const (
+	kString = iota
+	kBool
+	kInt
+	kMem
+	kEnum
+)
+
+// passive is a directive Shoal stores and reports without acting on it.
+type passive struct {
+	name, alias string
+	kind        int
+	flags       dirFlags
+	lo, hi      int64
+	enum        string // choices, in Redis's order, ", "-separated
+	def         string
+}
+
+func rangeErr(lo, hi int64) error {
+	return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
+}
+
+// parseConfigNumber parses an integer (memory: with units) within [lo, hi].
+func parseConfigNumber(s string, memory bool, lo, hi int64) (int64, error) {
+	n, err := parseConfigInt(s, memory)
+	if err != nil {
+		return 0, err
+	}
+	if n < lo || n > hi {
+		return 0, rangeErr(lo, hi)
+	}
+	return n, nil
+}
 
 func intDir(name string, lo, hi int64, p func(*Config) *int) directive {
 	return directive{name: name,
 		get: func(c *Config) string { return strconv.Itoa(*p(c)) },
 		set: func(c *Config, v []string) error {
-			n, err := parseConfigInt(v[0], false)
+			n, err := parseConfigNumber(v[0], false, lo, hi)
 			if err != nil {
 				return err
-			}
-			if n < lo || n > hi {
-				return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
 			}
 			*p(c) = int(n)
 			return nil
@@ -138,37 +206,43 @@ func int64Dir(name string, lo, hi int64, memory bool, p func(*Config) *int64) di
 	return directive{name: name,
 		get: func(c *Config) string { return strconv.FormatInt(*p(c), 10) },
 		set: func(c *Config, v []string) error {
-			n, err := parseConfigInt(v[0], memory)
+			n, err := parseConfigNumber(v[0], memory, lo, hi)
 			if err != nil {
 				return err
-			}
-			if n < lo || n > hi {
-				return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
 			}
 			*p(c) = n
 			return nil
 		}}
 }
 
+func parseYesNo(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "yes":
+		return true, nil
+	case "no":
+		return false, nil
+	}
+	return false, errors.New("argument must be 'yes' or 'no'")
+}
+
 func boolDir(name string, p func(*Config) *bool) directive {
 	return directive{name: name,
-		get: func(c *Config) string {
-			if *p(c) {
-				return "yes"
-			}
-			return "no"
-		},
+		get: func(c *Config) string { return yesNo(*p(c)) },
 		set: func(c *Config, v []string) error {
-			switch strings.ToLower(v[0]) {
-			case "yes":
-				*p(c) = true
-			case "no":
-				*p(c) = false
-			default:
-				return errors.New("argument must be 'yes' or 'no'")
+			b, err := parseYesNo(v[0])
+			if err != nil {
+				return err
 			}
+			*p(c) = b
 			return nil
 		}}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func stringDir(name string, p func(*Config) *string) directive {
@@ -177,7 +251,18 @@ func stringDir(name string, p func(*Config) *string) directive {
 		set: func(c *Config, v []string) error { *p(c) = v[0]; return nil }}
 }
 
-func enumDir(name string, names []string, p func(*Config) *int) directive {
+// enumErr is Redis's message for a bad enum value; choices in its order.
+func enumErr(choices []string) error {
+	return errors.New("argument(s) must be one of the following: " + strings.Join(choices, ", "))
+}
+
+// enumDir is an enum stored as an index into names; order is the order of
+// the choices in Redis's error message.
+func enumDir(name string, names []string, order []int, p func(*Config) *int) directive {
+	msg := make([]string, len(order))
+	for i, o := range order {
+		msg[i] = names[o]
+	}
 	return directive{name: name,
 		get: func(c *Config) string { return names[*p(c)] },
 		set: func(c *Config, v []string) error {
@@ -187,131 +272,345 @@ func enumDir(name string, names []string, p func(*Config) *int) directive {
 					return nil
 				}
 			}
-			return errors.New("argument(s) must be one of the following: " + strings.Join(names, ", "))
+			return enumErr(msg)
 		}}
 }
 
-// directives is the table of every parameter Shoal acts on.
-func directives() []directive {
-	imm := func(d directive) directive { d.immutable = true; return d }
-	return []directive{
-		intDir("port", 0, 65535, func(c *Config) *int { return &c.Port }),
-		{name: "bind", multiArg: true,
-			get: func(c *Config) string { return strings.Join(c.Bind, " ") },
-			set: func(c *Config, v []string) error { c.Bind = append([]string(nil), v...); return nil }},
-		boolDir("protected-mode", func(c *Config) *bool { return &c.ProtectedMode }),
-		stringDir("requirepass", func(c *Config) *string { return &c.RequirePass }),
-		intDir("maxclients", 1, math.MaxInt32, func(c *Config) *int { return &c.MaxClients }),
-		intDir("timeout", 0, math.MaxInt32, func(c *Config) *int { return &c.Timeout }),
-		intDir("tcp-keepalive", 0, math.MaxInt32, func(c *Config) *int { return &c.TCPKeepAlive }),
-		imm(intDir("databases", 1, math.MaxInt32, func(c *Config) *int { return &c.Databases })),
-		enumDir("loglevel", logLevelNames, func(c *Config) *int { return &c.LogLevel }),
-		imm(stringDir("logfile", func(c *Config) *string { return &c.LogFile })),
-		int64Dir("maxmemory", 0, math.MaxInt64, true, func(c *Config) *int64 { return &c.MaxMemory }),
-		enumDir("maxmemory-policy", policyNames, func(c *Config) *int { return &c.MaxMemoryPolicy }),
-		intDir("maxmemory-samples", 1, 64, func(c *Config) *int { return &c.MaxMemorySamples }),
-		int64Dir("proto-max-bulk-len", 1024*1024, math.MaxInt64, true, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }),
-		int64Dir("client-query-buffer-limit", 1024*1024, math.MaxInt64, true, func(c *Config) *int64 { return &c.ClientQueryBufferLimit }),
-		intDir("hz", 0, math.MaxInt32, func(c *Config) *int { return &c.Hz }),
-		stringDir("dir", func(c *Config) *string { return &c.Dir }),
-		stringDir("dbfilename", func(c *Config) *string { return &c.DBFilename }),
-		{name: "save", multiArg: true,
-			get: func(c *Config) string { return c.Save },
-			set: func(c *Config, v []string) error { c.Save = strings.Join(v, " "); return nil }},
-		boolDir("appendonly", func(c *Config) *bool { return &c.AppendOnly }),
-		enumDirString("appendfsync", []string{"always", "everysec", "no"}, func(c *Config) *string { return &c.AppendFsync }),
-		imm(stringDir("appendfilename", func(c *Config) *string { return &c.AppendFilename })),
-		int64Dir("slowlog-log-slower-than", -1, math.MaxInt64, false, func(c *Config) *int64 { return &c.SlowlogSlowerThan }),
-		intDir("slowlog-max-len", 0, math.MaxInt32, func(c *Config) *int { return &c.SlowlogMaxLen }),
-		int64Dir("latency-monitor-threshold", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.LatencyThreshold }),
-		stringDir("notify-keyspace-events", func(c *Config) *string { return &c.NotifyKeyspaceEvents }),
-		intDir("lfu-log-factor", 0, math.MaxInt32, func(c *Config) *int { return &c.LFULogFactor }),
-		intDir("lfu-decay-time", 0, math.MaxInt32, func(c *Config) *int { return &c.LFUDecayTime }),
-		imm(boolDir("daemonize", func(c *Config) *bool { return &c.Daemonize })),
-		imm(stringDir("pidfile", func(c *Config) *string { return &c.PidFile })),
-	}
-}
-
-func enumDirString(name string, names []string, p func(*Config) *string) directive {
+func enumDirString(name string, choices []string, p func(*Config) *string) directive {
 	return directive{name: name,
 		get: func(c *Config) string { return *p(c) },
 		set: func(c *Config, v []string) error {
-			for _, n := range names {
+			for _, n := range choices {
 				if strings.EqualFold(n, v[0]) {
 					*p(c) = n
 					return nil
 				}
 			}
-			return errors.New("argument(s) must be one of the following: " + strings.Join(names, ", "))
+			return enumErr(choices)
 		}}
 }
 
-// passiveDirectives are accepted, stored and reported by CONFIG GET with
-// Redis's defaults, but do not change Shoal's behaviour (yet).
-func passiveDirectives() [][2]string {
-	return [][2]string{
-		{"tcp-backlog", "511"},
-		{"unixsocket", ""},
-		{"unixsocketperm", "0"},
-		{"supervised", "no"},
-		{"syslog-enabled", "no"},
-		{"always-show-logo", "no"},
-		{"set-proc-title", "yes"},
-		{"stop-writes-on-bgsave-error", "yes"},
-		{"rdbcompression", "yes"},
-		{"rdbchecksum", "yes"},
-		{"replica-serve-stale-data", "yes"},
-		{"replica-read-only", "yes"},
-		{"repl-diskless-sync", "yes"},
-		{"repl-diskless-sync-delay", "5"},
-		{"repl-backlog-size", "1048576"},
-		{"lazyfree-lazy-eviction", "no"},
-		{"lazyfree-lazy-expire", "no"},
-		{"lazyfree-lazy-server-del", "no"},
-		{"lazyfree-lazy-user-del", "no"},
-		{"lazyfree-lazy-user-flush", "no"},
-		{"io-threads", "1"},
-		{"io-threads-do-reads", "no"},
-		{"oom-score-adj", "no"},
-		{"no-appendfsync-on-rewrite", "no"},
-		{"auto-aof-rewrite-percentage", "100"},
-		{"auto-aof-rewrite-min-size", "67108864"},
-		{"aof-load-truncated", "yes"},
-		{"aof-use-rdb-preamble", "yes"},
-		{"aof-timestamp-enabled", "no"},
-		{"lua-time-limit", "5000"},
-		{"busy-reply-threshold", "5000"},
-		{"hash-max-listpack-entries", "128"},
-		{"hash-max-listpack-value", "64"},
-		{"list-max-listpack-size", "-2"},
-		{"list-compress-depth", "0"},
-		{"set-max-intset-entries", "512"},
-		{"zset-max-listpack-entries", "128"},
-		{"zset-max-listpack-value", "64"},
-		{"hll-sparse-max-bytes", "3000"},
-		{"stream-node-max-bytes", "4096"},
-		{"stream-node-max-entries", "100"},
-		{"activerehashing", "yes"},
-		{"dynamic-hz", "yes"},
-		{"aof-rewrite-incremental-fsync", "yes"},
-		{"rdb-save-incremental-fsync", "yes"},
-		{"jemalloc-bg-thread", "yes"},
-		{"activedefrag", "no"},
-		{"lazyfree-lazy-user-flush", "no"},
-		{"replica-priority", "100"},
-		{"maxmemory-eviction-tenacity", "10"},
-		{"active-expire-effort", "1"},
-		{"client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
-		{"latency-tracking", "yes"},
-		{"latency-tracking-info-percentiles", "50 99 99.9"},
-		{"crash-log-enabled", "yes"},
-		{"crash-memcheck-enabled", "yes"},
-		{"enable-protected-configs", "no"},
-		{"enable-debug-command", "no"},
-		{"enable-module-command", "no"},
-		{"acllog-max-len", "128"},
-		{"tracking-table-max-keys", "1000000"},
-		{"close-on-replica-write", "yes"},
+func passiveDir(p passive) directive {
+	d := directive{name: p.name, alias: p.alias, flags: p.flags,
+		get: func(c *Config) string { return c.other[p.name] }}
+	d.set = func(c *Config, v []string) error {
+		val := strings.Join(v, " ")
+		switch p.kind {
+		case kBool:
+			b, err := parseYesNo(val)
+			if err != nil {
+				return err
+			}
+			val = yesNo(b)
+		case kInt, kMem:
+			n, err := parseConfigNumber(val, p.kind == kMem, p.lo, p.hi)
+			if err != nil {
+				return err
+			}
+			val = strconv.FormatInt(n, 10)
+		case kEnum:
+			choices := strings.Split(p.enum, ", ")
+			found := false
+			for _, ch := range choices {
+				if strings.EqualFold(ch, val) {
+					val, found = ch, true
+					break
+				}
+			}
+			if !found {
+				return enumErr(choices)
+			}
+		}
+		c.other[p.name] = val
+		return nil
+	}
+	return d
+}
+
+// configTable is the table of every directive, active ones first.
+func configTable() []directive {
+	imm := func(d directive) directive { d.flags |= dirImmutable; return d }
+	prot := func(d directive) directive { d.flags |= dirProtected; return d }
+	ds := []directive{
+		intDir("port", 0, 65535, func(c *Config) *int { return &c.Port }),
+		{name: "bind", flags: dirMulti,
+			get: func(c *Config) string { return strings.Join(c.Bind, " ") },
+			set: func(c *Config, v []string) error {
+				words := strings.Fields(strings.Join(v, " "))
+				if len(words) == 0 {
+					words = []string{"*", "-::*"}
+				}
+				c.Bind = words
+				return nil
+			}},
+		prot(boolDir("protected-mode", func(c *Config) *bool { return &c.ProtectedMode })),
+		{name: "requirepass", flags: dirSensitive,
+			get: func(c *Config) string { return c.RequirePass },
+			set: func(c *Config, v []string) error { c.RequirePass = v[0]; return nil }},
+		intDir("maxclients", 1, math.MaxUint32, func(c *Config) *int { return &c.MaxClients }),
+		intDir("timeout", 0, math.MaxInt32, func(c *Config) *int { return &c.Timeout }),
+		intDir("tcp-keepalive", 0, math.MaxInt32, func(c *Config) *int { return &c.TCPKeepAlive }),
+		imm(intDir("databases", 1, math.MaxInt32, func(c *Config) *int { return &c.Databases })),
+		enumDir("loglevel", logLevelNames, []int{0, 1, 2, 3}, func(c *Config) *int { return &c.LogLevel }),
+		imm(stringDir("logfile", func(c *Config) *string { return &c.LogFile })),
+		int64Dir("maxmemory", 0, math.MaxInt64, true, func(c *Config) *int64 { return &c.MaxMemory }),
+		enumDir("maxmemory-policy", policyNames, policyOrder, func(c *Config) *int { return &c.MaxMemoryPolicy }),
+		intDir("maxmemory-samples", 1, math.MaxInt32, func(c *Config) *int { return &c.MaxMemorySamples }),
+		int64Dir("proto-max-bulk-len", 1024*1024, math.MaxInt64, true, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }),
+		int64Dir("client-query-buffer-limit", 1024*1024, math.MaxInt64, true, func(c *Config) *int64 { return &c.ClientQueryBufferLimit }),
+		{name: "hz",
+			get: func(c *Config) string { return strconv.Itoa(c.Hz) },
+			set: func(c *Config, v []string) error {
+				n, err := parseConfigNumber(v[0], false, 0, math.MaxInt32)
+				if err != nil {
+					return err
+				}
+				// Redis clamps the frequency to [1, 500].
+				c.Hz = int(min(max(n, 1), 500))
+				return nil
+			}},
+		prot(stringDir("dir", func(c *Config) *string { return &c.Dir })),
+		prot(stringDir("dbfilename", func(c *Config) *string { return &c.DBFilename })),
+		{name: "save", flags: dirMulti,
+			get: func(c *Config) string { return c.Save },
+			set: func(c *Config, v []string) error { return setSave(c, v) }},
+		boolDir("appendonly", func(c *Config) *bool { return &c.AppendOnly }),
+		enumDirString("appendfsync", []string{"everysec", "always", "no"}, func(c *Config) *string { return &c.AppendFsync }),
+		imm(stringDir("appendfilename", func(c *Config) *string { return &c.AppendFilename })),
+		int64Dir("slowlog-log-slower-than", -1, math.MaxInt64, false, func(c *Config) *int64 { return &c.SlowlogSlowerThan }),
+		intDir("slowlog-max-len", 0, math.MaxInt64, func(c *Config) *int { return &c.SlowlogMaxLen }),
+		int64Dir("latency-monitor-threshold", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.LatencyThreshold }),
+		{name: "notify-keyspace-events",
+			get: func(c *Config) string { return c.NotifyKeyspaceEvents },
+			set: func(c *Config, v []string) error {
+				s, ok := normalizeKeyspaceEvents(v[0])
+				if !ok {
+					return errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+				}
+				c.NotifyKeyspaceEvents = s
+				return nil
+			}},
+		intDir("lfu-log-factor", 0, math.MaxInt32, func(c *Config) *int { return &c.LFULogFactor }),
+		intDir("lfu-decay-time", 0, math.MaxInt32, func(c *Config) *int { return &c.LFUDecayTime }),
+		imm(boolDir("daemonize", func(c *Config) *bool { return &c.Daemonize })),
+		imm(stringDir("pidfile", func(c *Config) *string { return &c.PidFile })),
+		imm(enumDirString("enable-debug-command", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableDebugCommand })),
+		boolDir("latency-tracking", func(c *Config) *bool { return &c.LatencyTracking }),
+		imm(enumDirString("enable-protected-configs", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableProtectedConfigs })),
+	}
+	for _, p := range passiveDirectives() {
+		ds = append(ds, passiveDir(p))
+	}
+	return ds
+}
+
+// lookupDirective finds a directive by name or alias, case-insensitively.
+func lookupDirective(table []directive, name string) *directive {
+	for i := range table {
+		if strings.EqualFold(table[i].name, name) || (table[i].alias != "" && strings.EqualFold(table[i].alias, name)) {
+			return &table[i]
+		}
+	}
+	return nil
+}
+
+// setSave parses "seconds changes [seconds changes ...]"; "" disables saving.
+func setSave(c *Config, v []string) error {
+	words := strings.Fields(strings.Join(v, " "))
+	if len(words)%2 != 0 {
+		return errors.New("Invalid save parameters")
+	}
+	for _, w := range words {
+		if n, err := strconv.ParseInt(w, 10, 64); err != nil || n < 0 {
+			return errors.New("Invalid save parameters")
+		}
+	}
+	c.Save = strings.Join(words, " ")
+	return nil
+}
+
+// normalizeKeyspaceEvents validates notify-keyspace-events flags and
+// returns them in Redis's canonical order, as CONFIG GET shows them.
+func normalizeKeyspaceEvents(s string) (string, bool) {
+	const classes = "g$lshzxeKEtmdn"
+	var set [256]bool
+	all := false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == 'A':
+			all = true
+		case strings.IndexByte(classes, ch) >= 0:
+			set[ch] = true
+		default:
+			return "", false
+		}
+	}
+	var b strings.Builder
+	if all || (set['g'] && set['$'] && set['l'] && set['s'] && set['h'] && set['z'] && set['x'] && set['e'] && set['t'] && set['d']) {
+		// "A" stands for g$lshzxetd; like Redis, an "n" is then not shown.
+		b.WriteByte('A')
+	} else {
+		for _, ch := range "g$lshzxetdn" {
+			if set[ch] {
+				b.WriteRune(ch)
+			}
+		}
+	}
+	for _, ch := range "KEm" {
+		if set[ch] {
+			b.WriteRune(ch)
+		}
+	}
+	return b.String(), true
+}
+
+// passiveDirectives are accepted, validated, stored and reported by CONFIG
+// GET with redis-server's built-in defaults, but do not change Shoal's
+// behaviour. Ranges and choices are Redis 7.0's.
+func passiveDirectives() []passive {
+	return []passive{
+		{"acl-pubsub-default", "", kEnum, 0, 0, 0, "allchannels, resetchannels", "resetchannels"},
+		{"aclfile", "", kString, dirImmutable, 0, 0, "", ""},
+		{"acllog-max-len", "", kInt, 0, 0, 9223372036854775807, "", "128"},
+		{"active-defrag-cycle-max", "", kInt, 0, 1, 99, "", "25"},
+		{"active-defrag-cycle-min", "", kInt, 0, 1, 99, "", "1"},
+		{"active-defrag-ignore-bytes", "", kMem, 0, 1, 9223372036854775807, "", "104857600"},
+		{"active-defrag-max-scan-fields", "", kInt, 0, 1, 9223372036854775807, "", "1000"},
+		{"active-defrag-threshold-lower", "", kInt, 0, 0, 1000, "", "10"},
+		{"active-defrag-threshold-upper", "", kInt, 0, 0, 1000, "", "100"},
+		{"active-expire-effort", "", kInt, 0, 1, 10, "", "1"},
+		{"activedefrag", "", kBool, 0, 0, 0, "", "no"},
+		{"activerehashing", "", kBool, 0, 0, 0, "", "yes"},
+		{"always-show-logo", "", kString, dirImmutable, 0, 0, "", "no"},
+		{"aof-disable-auto-gc", "", kBool, 0, 0, 0, "", "no"},
+		{"aof-load-truncated", "", kBool, 0, 0, 0, "", "yes"},
+		{"aof-rewrite-incremental-fsync", "", kBool, 0, 0, 0, "", "yes"},
+		{"aof-timestamp-enabled", "", kBool, 0, 0, 0, "", "no"},
+		{"aof-use-rdb-preamble", "", kBool, 0, 0, 0, "", "yes"},
+		{"aof_rewrite_cpulist", "", kString, dirImmutable, 0, 0, "", ""},
+		{"appenddirname", "", kString, dirImmutable, 0, 0, "", "appendonlydir"},
+		{"auto-aof-rewrite-min-size", "", kMem, 0, 0, 9223372036854775807, "", "67108864"},
+		{"auto-aof-rewrite-percentage", "", kInt, 0, 0, 2147483647, "", "100"},
+		{"bgsave_cpulist", "", kString, dirImmutable, 0, 0, "", ""},
+		{"bind-source-addr", "", kString, 0, 0, 0, "", ""},
+		{"bio_cpulist", "", kString, dirImmutable, 0, 0, "", ""},
+		{"busy-reply-threshold", "", kInt, 0, 0, 9223372036854775807, "", "5000"},
+		{"client-output-buffer-limit", "", kString, dirMulti, 0, 0, "", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
+		{"cluster-allow-pubsubshard-when-down", "", kBool, 0, 0, 0, "", "yes"},
+		{"cluster-allow-reads-when-down", "", kBool, 0, 0, 0, "", "no"},
+		{"cluster-allow-replica-migration", "", kBool, 0, 0, 0, "", "yes"},
+		{"cluster-announce-bus-port", "", kInt, 0, 0, 65535, "", "0"},
+		{"cluster-announce-hostname", "", kString, 0, 0, 0, "", ""},
+		{"cluster-announce-ip", "", kString, 0, 0, 0, "", ""},
+		{"cluster-announce-port", "", kInt, 0, 0, 65535, "", "0"},
+		{"cluster-announce-tls-port", "", kInt, 0, 0, 65535, "", "0"},
+		{"cluster-config-file", "", kString, dirImmutable, 0, 0, "", "nodes.conf"},
+		{"cluster-enabled", "", kString, dirImmutable, 0, 0, "", "no"},
+		{"cluster-link-sendbuf-limit", "", kMem, 0, 0, 9223372036854775807, "", "0"},
+		{"cluster-migration-barrier", "", kInt, 0, 0, 2147483647, "", "1"},
+		{"cluster-node-timeout", "", kInt, 0, 0, 9223372036854775807, "", "15000"},
+		{"cluster-port", "", kString, dirImmutable, 0, 0, "", "0"},
+		{"cluster-preferred-endpoint-type", "", kEnum, 0, 0, 0, "ip, hostname, unknown-endpoint", "ip"},
+		{"cluster-replica-no-failover", "cluster-slave-no-failover", kBool, 0, 0, 0, "", "no"},
+		{"cluster-replica-validity-factor", "cluster-slave-validity-factor", kInt, 0, 0, 2147483647, "", "10"},
+		{"cluster-require-full-coverage", "", kBool, 0, 0, 0, "", "yes"},
+		{"crash-log-enabled", "", kBool, 0, 0, 0, "", "yes"},
+		{"crash-memcheck-enabled", "", kBool, 0, 0, 0, "", "yes"},
+		{"disable-thp", "", kString, dirImmutable, 0, 0, "", "yes"},
+		{"dynamic-hz", "", kBool, 0, 0, 0, "", "yes"},
+		{"enable-module-command", "", kString, dirImmutable, 0, 0, "", "no"},
+		{"hash-max-listpack-entries", "hash-max-ziplist-entries", kInt, 0, 0, 9223372036854775807, "", "512"},
+		{"hash-max-listpack-value", "hash-max-ziplist-value", kMem, 0, 0, 9223372036854775807, "", "64"},
+		{"hll-sparse-max-bytes", "", kMem, 0, 0, 9223372036854775807, "", "3000"},
+		{"ignore-warnings", "", kString, 0, 0, 0, "", ""},
+		{"io-threads", "", kString, dirImmutable, 0, 0, "", "1"},
+		{"io-threads-do-reads", "", kString, dirImmutable, 0, 0, "", "no"},
+		{"jemalloc-bg-thread", "", kBool, 0, 0, 0, "", "yes"},
+		{"latency-tracking-info-percentiles", "", kString, dirMulti, 0, 0, "", "50 99 99.9"},
+		{"lazyfree-lazy-eviction", "", kBool, 0, 0, 0, "", "no"},
+		{"lazyfree-lazy-expire", "", kBool, 0, 0, 0, "", "no"},
+		{"lazyfree-lazy-server-del", "", kBool, 0, 0, 0, "", "no"},
+		{"lazyfree-lazy-user-del", "", kBool, 0, 0, 0, "", "no"},
+		{"lazyfree-lazy-user-flush", "", kBool, 0, 0, 0, "", "no"},
+		{"list-compress-depth", "", kInt, 0, 0, 2147483647, "", "0"},
+		{"list-max-listpack-size", "list-max-ziplist-size", kInt, 0, -2147483648, 2147483647, "", "-2"},
+		{"lua-time-limit", "", kInt, 0, 0, 9223372036854775807, "", "5000"},
+		{"masterauth", "", kString, dirSensitive, 0, 0, "", ""},
+		{"masteruser", "", kString, 0, 0, 0, "", ""},
+		{"maxmemory-clients", "", kMem, 0, 0, 9223372036854775807, "", "0"},
+		{"maxmemory-eviction-tenacity", "", kInt, 0, 0, 100, "", "10"},
+		{"min-replicas-max-lag", "min-slaves-max-lag", kInt, 0, 0, 2147483647, "", "10"},
+		{"min-replicas-to-write", "min-slaves-to-write", kInt, 0, 0, 2147483647, "", "0"},
+		{"no-appendfsync-on-rewrite", "", kBool, 0, 0, 0, "", "no"},
+		{"oom-score-adj", "", kEnum, 0, 0, 0, "no, yes, relative, absolute", "no"},
+		{"oom-score-adj-values", "", kString, dirMulti, 0, 0, "", "0 200 800"},
+		{"proc-title-template", "", kString, 0, 0, 0, "", "{title} {listen-addr} {server-mode}"},
+		{"propagation-error-behavior", "", kEnum, 0, 0, 0, "ignore, panic, panic-on-replicas", "ignore"},
+		{"rdb-del-sync-files", "", kBool, 0, 0, 0, "", "no"},
+		{"rdb-save-incremental-fsync", "", kBool, 0, 0, 0, "", "yes"},
+		{"rdbchecksum", "", kString, dirImmutable, 0, 0, "", "yes"},
+		{"rdbcompression", "", kBool, 0, 0, 0, "", "yes"},
+		{"repl-backlog-size", "", kMem, 0, 1, 9223372036854775807, "", "1048576"},
+		{"repl-backlog-ttl", "", kInt, 0, 0, 9223372036854775807, "", "3600"},
+		{"repl-disable-tcp-nodelay", "", kBool, 0, 0, 0, "", "no"},
+		{"repl-diskless-load", "", kEnum, 0, 0, 0, "disabled, on-empty-db, swapdb", "disabled"},
+		{"repl-diskless-sync", "", kBool, 0, 0, 0, "", "yes"},
+		{"repl-diskless-sync-delay", "", kInt, 0, 0, 2147483647, "", "5"},
+		{"repl-diskless-sync-max-replicas", "", kInt, 0, 0, 2147483647, "", "0"},
+		{"repl-ping-replica-period", "repl-ping-slave-period", kInt, 0, 1, 2147483647, "", "10"},
+		{"repl-timeout", "", kInt, 0, 1, 2147483647, "", "60"},
+		{"replica-announce-ip", "slave-announce-ip", kString, 0, 0, 0, "", ""},
+		{"replica-announce-port", "slave-announce-port", kInt, 0, 0, 65535, "", "0"},
+		{"replica-announced", "", kBool, 0, 0, 0, "", "yes"},
+		{"replica-ignore-disk-write-errors", "", kBool, 0, 0, 0, "", "no"},
+		{"replica-ignore-maxmemory", "slave-ignore-maxmemory", kBool, 0, 0, 0, "", "yes"},
+		{"replica-lazy-flush", "slave-lazy-flush", kBool, 0, 0, 0, "", "no"},
+		{"replica-priority", "slave-priority", kInt, 0, 0, 2147483647, "", "100"},
+		{"replica-read-only", "slave-read-only", kBool, 0, 0, 0, "", "yes"},
+		{"replica-serve-stale-data", "slave-serve-stale-data", kBool, 0, 0, 0, "", "yes"},
+		{"replicaof", "slaveof", kString, dirImmutable, 0, 0, "", ""},
+		{"sanitize-dump-payload", "", kEnum, 0, 0, 0, "no, yes, clients", "no"},
+		{"server_cpulist", "", kString, dirImmutable, 0, 0, "", ""},
+		{"set-max-intset-entries", "", kInt, 0, 0, 9223372036854775807, "", "512"},
+		{"set-proc-title", "", kString, dirImmutable, 0, 0, "", "yes"},
+		{"shutdown-on-sigint", "", kEnum, 0, 0, 0, "default, save, nosave, now, force", "default"},
+		{"shutdown-on-sigterm", "", kEnum, 0, 0, 0, "default, save, nosave, now, force", "default"},
+		{"shutdown-timeout", "", kInt, 0, 0, 2147483647, "", "10"},
+		{"socket-mark-id", "", kString, dirImmutable, 0, 0, "", "0"},
+		{"stop-writes-on-bgsave-error", "", kBool, 0, 0, 0, "", "yes"},
+		{"stream-node-max-bytes", "", kMem, 0, 0, 9223372036854775807, "", "4096"},
+		{"stream-node-max-entries", "", kInt, 0, 0, 9223372036854775807, "", "100"},
+		{"supervised", "", kString, dirImmutable, 0, 0, "", "no"},
+		{"syslog-enabled", "", kString, dirImmutable, 0, 0, "", "no"},
+		{"syslog-facility", "", kString, dirImmutable, 0, 0, "", "local0"},
+		{"syslog-ident", "", kString, dirImmutable, 0, 0, "", "redis"},
+		{"tcp-backlog", "", kString, dirImmutable, 0, 0, "", "511"},
+		{"tls-auth-clients", "", kEnum, 0, 0, 0, "no, yes, optional", "yes"},
+		{"tls-ca-cert-dir", "", kString, 0, 0, 0, "", ""},
+		{"tls-ca-cert-file", "", kString, 0, 0, 0, "", ""},
+		{"tls-cert-file", "", kString, 0, 0, 0, "", ""},
+		{"tls-ciphers", "", kString, 0, 0, 0, "", ""},
+		{"tls-ciphersuites", "", kString, 0, 0, 0, "", ""},
+		{"tls-client-cert-file", "", kString, 0, 0, 0, "", ""},
+		{"tls-client-key-file", "", kString, 0, 0, 0, "", ""},
+		{"tls-client-key-file-pass", "", kString, dirSensitive, 0, 0, "", ""},
+		{"tls-cluster", "", kBool, 0, 0, 0, "", "no"},
+		{"tls-dh-params-file", "", kString, 0, 0, 0, "", ""},
+		{"tls-key-file", "", kString, 0, 0, 0, "", ""},
+		{"tls-key-file-pass", "", kString, dirSensitive, 0, 0, "", ""},
+		{"tls-port", "", kInt, 0, 0, 65535, "", "0"},
+		{"tls-prefer-server-ciphers", "", kBool, 0, 0, 0, "", "no"},
+		{"tls-protocols", "", kString, 0, 0, 0, "", ""},
+		{"tls-replication", "", kBool, 0, 0, 0, "", "no"},
+		{"tls-session-cache-size", "", kInt, 0, 0, 2147483647, "", "20480"},
+		{"tls-session-cache-timeout", "", kInt, 0, 0, 2147483647, "", "300"},
+		{"tls-session-caching", "", kBool, 0, 0, 0, "", "yes"},
+		{"tracking-table-max-keys", "", kInt, 0, 0, 9223372036854775807, "", "1000000"},
+		{"unixsocket", "", kString, dirImmutable, 0, 0, "", ""},
+		{"unixsocketperm", "", kString, dirImmutable, 0, 0, "", "0"},
+		{"zset-max-listpack-entries", "zset-max-ziplist-entries", kInt, 0, 0, 9223372036854775807, "", "128"},
+		{"zset-max-listpack-value", "zset-max-ziplist-value", kMem, 0, 0, 9223372036854775807, "", "64"},
 	}
 }
 
@@ -324,8 +623,8 @@ func parseConfigInt(s string, memory bool) (int64, error) {
 		}
 		return 0, errors.New("argument must be a memory value")
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
+	n, ok := parseInt([]byte(s))
+	if !ok {
 		return 0, errors.New("argument couldn't be parsed into an integer")
 	}
 	return n, nil
@@ -346,7 +645,7 @@ func memToBytes(s string) (int64, bool) {
 		}
 	}
 	n, err := strconv.ParseInt(low, 10, 64)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || low == "" || low[0] == '+' {
 		return 0, false
 	}
 	if mul > 1 && n > math.MaxInt64/mul {
@@ -360,9 +659,10 @@ func memToBytes(s string) (int64, bool) {
 // redis-server joins them). Errors name the line as Redis does.
 func LoadConfig(text string) (*Config, error) {
 	cfg := DefaultConfig()
-	table := directives()
-	for i, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
+	table := configTable()
+	seen := map[*directive]bool{}
+	for i, raw := range strings.Split(text, "\n") {
+		line := strings.TrimSpace(raw)
 		if line == "" || line[0] == '#' {
 			continue
 		}
@@ -378,33 +678,321 @@ func LoadConfig(text string) (*Config, error) {
 		for j, w := range words[1:] {
 			vals[j] = string(w)
 		}
-		if err := cfg.apply(table, name, vals); err != nil {
+		if name == "include" || name == "rename-command" || name == "user" || name == "loadmodule" {
+			continue
+		}
+		d := lookupDirective(table, name)
+		if d == nil {
+			return nil, configError(i+1, line, "Bad directive or wrong number of arguments")
+		}
+		if len(vals) == 0 || (d.flags&dirMulti == 0 && len(vals) != 1) {
+			return nil, configError(i+1, line, "wrong number of arguments")
+		}
+		// A repeated multi-word directive adds to the first (save 900 1 /
+		// save 300 10); "save" with "" resets it.
+		if d.flags&dirMulti != 0 && seen[d] && !(len(vals) == 1 && vals[0] == "") {
+			if prev := d.get(cfg); prev != "" {
+				vals = append(strings.Fields(prev), vals...)
+			}
+		}
+		seen[d] = true
+		if err := d.set(cfg, vals); err != nil {
 			return nil, configError(i+1, line, err.Error())
 		}
 	}
 	return cfg, nil
 }
 
-func (c *Config) apply(table []directive, name string, vals []string) error {
-	if name == "include" || name == "rename-command" || name == "user" || name == "loadmodule" {
-		return nil
-	}
-	for _, d := range table {
-		if d.name != name && d.alias != name {
-			continue
-		}
-		if len(vals) == 0 || (!d.multiArg && len(vals) != 1) {
-			return errors.New("wrong number of arguments")
-		}
-		return d.set(c, vals)
-	}
-	if _, ok := c.other[name]; ok {
-		c.other[name] = strings.Join(vals, " ")
-		return nil
-	}
-	return errors.New("Bad directive or wrong number of arguments")
-}
-
 func configError(line int, text, msg string) error {
 	return fmt.Errorf("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line %d\n>>> '%s'\n%s", line, text, msg)
+}
+
+// ---- CONFIG GET / SET / RESETSTAT / REWRITE / HELP ----
+
+// CONFIG GET parameter [parameter ...]
+func cmdConfigGet(c *Client) {
+	cfg := c.srv.config()
+	table := configTable()
+	type pair struct{ name, val string }
+	var out []pair
+	matched := map[string]bool{} // canonical names already in the reply
+	for _, a := range c.args[2:] {
+		pat := string(a)
+		if !strings.ContainsAny(pat, "[*?") {
+			if d := lookupDirective(table, pat); d != nil && !matched[d.name] {
+				matched[d.name] = true
+				out = append(out, pair{pat, d.get(cfg)})
+			}
+			continue
+		}
+		for i := range table {
+			d := &table[i]
+			for _, n := range []string{d.name, d.alias} {
+				if n == "" || matched[n] {
+					continue
+				}
+				if datatypes.GlobMatch(a, []byte(n), true) {
+					matched[n] = true
+					out = append(out, pair{n, d.get(cfg)})
+				}
+			}
+		}
+	}
+	c.writeMap(len(out))
+	for _, p := range out {
+		c.writeBulkString(p.name)
+		c.writeBulkString(p.val)
+	}
+}
+
+// CONFIG SET parameter value [parameter value ...]: all or nothing.
+func cmdConfigSet(c *Client) {
+	if len(c.args)%2 != 0 {
+		c.writeError(errSyntax)
+		return
+	}
+	s := c.srv
+	table := configTable()
+	var unknown, errArg string
+	var setErr error
+	var picked []*directive
+	for i := 2; i < len(c.args); i += 2 {
+		name := string(c.args[i])
+		d := lookupDirective(table, name)
+		if d == nil {
+			if unknown == "" {
+				unknown = name
+			}
+			continue
+		}
+		if unknown != "" || setErr != nil {
+			continue
+		}
+		switch {
+		case d.flags&dirImmutable != 0:
+			setErr, errArg = errors.New("can't set immutable config"), name
+		case d.flags&dirProtected != 0 && !c.allowedBy(s.config().EnableProtectedConfigs):
+			setErr, errArg = errors.New("can't set protected config"), name
+		}
+		for _, p := range picked {
+			if p == d && setErr == nil {
+				setErr, errArg = errors.New("duplicate parameter"), name
+			}
+		}
+		picked = append(picked, d)
+	}
+	if unknown != "" {
+		c.writeError(fmt.Sprintf(errConfigUnknown, sanitizeArg(unknown)))
+		return
+	}
+	if setErr != nil {
+		c.writeError(fmt.Sprintf(errConfigSetFailed, sanitizeArg(errArg), setErr.Error()))
+		return
+	}
+	// Apply every value to a copy; swap it in only if all are valid.
+	s.cfgMu.Lock()
+	defer s.cfgMu.Unlock()
+	old := s.config()
+	next := old.clone()
+	for i, d := range picked {
+		if err := d.set(next, []string{string(c.args[3+2*i])}); err != nil {
+			c.writeError(fmt.Sprintf(errConfigSetFailed, d.name, err.Error()))
+			return
+		}
+	}
+	if next.Port != old.Port || strings.Join(next.Bind, " ") != strings.Join(old.Bind, " ") {
+		if err := s.rebind(next); err != nil {
+			c.writeError(fmt.Sprintf(errConfigSetFailed, "bind", "Failed to bind to specified addresses."))
+			return
+		}
+	}
+	s.cfg.Store(next)
+	s.configChanged(old, next)
+	c.writeOK()
+}
+
+// allowedBy applies an enable-*-command / enable-protected-configs value:
+// "yes", or "local" from a loopback connection.
+func (c *Client) allowedBy(setting string) bool {
+	switch setting {
+	case "yes":
+		return true
+	case "local":
+		return c.conn == nil || isLoopbackPeer(c.conn.RemoteAddr())
+	}
+	return false
+}
+
+// sanitizeArg is how Redis quotes a user's name in an error (no newlines).
+func sanitizeArg(s string) string {
+	return string(appendSanitized(nil, []byte(s), len(s)))
+}
+
+// configChanged makes changes that need more than a new Config take effect.
+func (s *Server) configChanged(old, next *Config) {
+	if next.MaxMemory > 0 && (next.MaxMemory < old.MaxMemory || old.MaxMemory == 0) {
+		// Redis evicts at once when the limit drops below what is used.
+		s.ext.mem.invalidate()
+		if next.MaxMemoryPolicy != policyNoEviction {
+			s.evictIfNeeded(next)
+		}
+	}
+	if next.SlowlogMaxLen < old.SlowlogMaxLen {
+		s.ext.slowlog.trim(next.SlowlogMaxLen)
+	}
+}
+
+// rebind is CONFIG SET port/bind: listen on the new addresses first and
+// close the old listeners only once all of them succeed.
+func (s *Server) rebind(next *Config) error {
+	var lns []net.Listener
+	for _, addr := range next.Bind {
+		optional := strings.HasPrefix(addr, "-")
+		addr = strings.TrimPrefix(addr, "-")
+		if addr == "*" {
+			addr = "0.0.0.0"
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(next.Port)))
+		if err != nil {
+			if optional {
+				continue
+			}
+			for _, l := range lns {
+				l.Close()
+			}
+			return err
+		}
+		lns = append(lns, ln)
+	}
+	if len(lns) == 0 {
+		return errors.New("no address")
+	}
+	old := s.listeners
+	s.listeners = lns
+	for _, ln := range lns {
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
+	}
+	for _, ln := range old {
+		ln.Close()
+	}
+	return nil
+}
+
+func cmdConfigResetStat(c *Client) {
+	s := c.srv
+	s.stats.reset()
+	for _, cmd := range s.commands.sorted {
+		cmd.stats.reset()
+		for _, sub := range cmd.Subs {
+			sub.stats.reset()
+		}
+	}
+	s.ext.slowlog.reset()
+	s.ext.latency.reset(nil)
+	s.ext.statsReset()
+	c.writeOK()
+}
+
+func (st *cmdStats) reset() {
+	st.calls.Store(0)
+	st.usec.Store(0)
+	st.rejected.Store(0)
+	st.failed.Store(0)
+}
+
+func cmdConfigHelp(c *Client) {
+	c.helpReply("config", []string{
+		"GET <pattern>",
+		"    Return parameters matching the glob-like <pattern> and their values.",
+		"SET <directive> <value>",
+		"    Set the configuration <directive> to <value>.",
+		"RESETSTAT",
+		"    Reset statistics reported by the INFO command.",
+		"REWRITE",
+		"    Rewrite the configuration file.",
+	})
+}
+
+// CONFIG REWRITE: the config file with every directive that differs from
+// its default set to its current value, comments and order kept.
+func cmdConfigRewrite(c *Client) {
+	s := c.srv
+	cfg := s.config()
+	if cfg.ConfigFile == "" {
+		c.writeError(errNoConfigFile)
+		return
+	}
+	if err := rewriteConfigFile(cfg); err != nil {
+		s.log.Warning("CONFIG REWRITE failed: %v", err)
+		c.writeError("ERR Rewriting config file: " + err.Error())
+		return
+	}
+	s.log.Notice("CONFIG REWRITE executed with success.")
+	c.writeOK()
+}
+
+func rewriteConfigFile(cfg *Config) error {
+	data, err := os.ReadFile(cfg.ConfigFile)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	table := configTable()
+	def := DefaultConfig()
+	done := map[string]bool{}
+	var out []string
+	for _, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		trimmed := strings.TrimSpace(line)
+		words, ok := splitArgs([]byte(trimmed), nil)
+		if trimmed == "" || trimmed[0] == '#' || !ok || len(words) == 0 {
+			if !strings.HasPrefix(trimmed, "# Generated by CONFIG REWRITE") {
+				out = append(out, line)
+			}
+			continue
+		}
+		d := lookupDirective(table, string(words[0]))
+		if d == nil {
+			out = append(out, line)
+			continue
+		}
+		if done[d.name] {
+			continue // later lines of a repeated directive are folded in
+		}
+		done[d.name] = true
+		out = append(out, rewriteLines(d, cfg)...)
+	}
+	var added []string
+	for i := range table {
+		d := &table[i]
+		if done[d.name] || d.get(cfg) == d.get(def) {
+			continue
+		}
+		added = append(added, rewriteLines(d, cfg)...)
+	}
+	if len(added) > 0 {
+		out = append(out, "# Generated by CONFIG REWRITE")
+		out = append(out, added...)
+	}
+	tmp := filepath.Join(filepath.Dir(cfg.ConfigFile), ".shoal-rewrite.tmp")
+	if err := os.WriteFile(tmp, []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, cfg.ConfigFile)
+}
+
+// rewriteLines renders a directive's current value as config file lines.
+func rewriteLines(d *directive, cfg *Config) []string {
+	v := d.get(cfg)
+	if d.name == "save" && v != "" {
+		w := strings.Fields(v)
+		var lines []string
+		for i := 0; i+1 < len(w); i += 2 {
+			lines = append(lines, "save "+w[i]+" "+w[i+1])
+		}
+		return lines
+	}
+	if d.flags&dirMulti != 0 && v != "" {
+		return []string{d.name + " " + v}
+	}
+	return []string{d.name + " " + string(appendRepr(nil, []byte(v)))}
 }

@@ -93,6 +93,8 @@ func (c *Client) fill() error {
 	if n > 0 {
 		c.in = c.in[:len(c.in)+n]
 		c.srv.stats.netInput.Add(int64(n))
+		// Any input counts as activity for the timeout directive, as in Redis.
+		c.lastActive.Store(time.Now().UnixMilli())
 		return nil
 	}
 	if err == nil {
@@ -104,7 +106,8 @@ func (c *Client) fill() error {
 // processInput executes every complete request in the input buffer.
 func (c *Client) processInput() {
 	for !c.closeAfterReply && !c.killed.Load() {
-		lim := readerLimits{maxBulkLen: c.srv.config().ProtoMaxBulkLen, authed: c.authed}
+		cfg := c.srv.config()
+		lim := readerLimits{maxBulkLen: cfg.ProtoMaxBulkLen, authed: !c.authRequired(cfg)}
 		args, err := c.reader.parse(c.in, &c.inPos, lim)
 		if err == errNeedMore {
 			return

@@ -1,5 +1,7 @@
 package server
 
+import "bytes"
+
 // Every error text Shoal replies with, byte for byte as Redis 7.0 sends it
 // (without the leading '-' and trailing CRLF). Texts that take arguments are
 // built by the functions at the end. Keep them here so a change to Redis's
@@ -28,15 +30,65 @@ const (
 	errTimeout         = "ERR timeout is not a float or out of range"
 
 	// Protected mode: the text Redis sends to a non-loopback peer.
-	errDenied = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a bind address or an authentication password. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+	errDenied = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
 
 	// Strings family.
+	errDecrOverflow  = "ERR decrement would overflow"
+	errIncrNaN       = "ERR increment would produce NaN or Infinity"
+	errStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	errOffsetRange   = "ERR offset is out of range"
+	errLCSNotString  = "ERR The specified keys must contain string values"
+	errLCSLenAndIdx  = "ERR If you want both the length and indexes, please just use IDX."
+	errLCSTooLong    = "ERR String too long for LCS"
+	errLCSNoMemory   = "ERR Insufficient memory, failed allocating transient memory for LCS"
 
 	// Keys family.
+	errSameObject      = "ERR source and destination objects are the same"
+	errIntRange        = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errInvalidCursor   = "ERR invalid cursor"
+	errExpireNXCombo   = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	errExpireGTLT      = "ERR GT and LT options at the same time are not compatible"
+	errUnsupportedOpt  = "ERR Unsupported option " // + the option as given
+	errNoLFU           = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errLFUNoIdle       = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errCopyUnsupported = "ERR COPY is not supported for this value type" // Shoal's own: a value type without Copy()
 
 	// Connection and CLIENT family.
+	errClientName          = "ERR Client names cannot contain spaces, newlines or special characters."
+	errInvalidClientID     = "ERR Invalid client ID"
+	errNoSuchClient        = "ERR No such client"
+	errClientIDPositive    = "ERR client-id should be greater than 0"
+	errUnblockReason       = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errPauseMode           = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+	errTimeoutNotInt       = "ERR timeout is not an integer or out of range"
+	errTimeoutNegative     = "ERR timeout is negative"
+	errCachingNoTracking   = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+	errTrackingUnsupported = "ERR CLIENT TRACKING ON is not supported by this server"
+	errHelloProtover       = "ERR Protocol version is not an integer or out of range"
+	errNoProto             = "NOPROTO unsupported protocol version"
+	errHelloNoAuth         = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	errHelloOption         = "ERR Syntax error in HELLO option '%s'"
+	errClientSubSyntax     = "ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP."
+
+	// COMMAND family.
+	errGetKeysNoCommand = "ERR Invalid command specified"
+	errGetKeysNoKeys    = "ERR The command has no key arguments"
+	errGetKeysArity     = "ERR Invalid number of arguments specified for command"
+	errGetKeysInvalid   = "ERR Invalid arguments specified for command"
 
 	// Server family (CONFIG, INFO, DEBUG, SLOWLOG, ...).
+	errInvalidFirstDB  = "ERR invalid first DB index"
+	errInvalidSecondDB = "ERR invalid second DB index"
+	errNoShutdown      = "ERR No shutdown in progress."
+	errConfigUnknown   = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
+	errConfigSetFailed = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+	errNoConfigFile    = "ERR The server is running without a config file"
+	errSlowlogCount    = "ERR count should be greater than or equal to -1"
+	errNoSamples       = "ERR No samples available for event '%s'"
+	errDebugNotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+	errDebugUnknown    = "ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
+	errDebugReloadOpt  = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+	errMonitorInMulti  = "ERR MONITOR isn't allowed for DENY BLOCKING client"
 )
 
 // errUnknownCommand is Redis's reply for a command name it does not know: the
@@ -63,10 +115,7 @@ func errUnknownCommand(name []byte, args [][]byte) string {
 
 // errUnknownSubcommand is the reply for "CONFIG FOO" and the like.
 func errUnknownSubcommand(sub []byte, cmd string) string {
-	b := append([]byte("ERR unknown subcommand '"), sub...)
-	if len(b) > 24+128 {
-		b = b[:24+128]
-	}
+	b := appendSanitized([]byte("ERR unknown subcommand '"), sub, 128)
 	return string(b) + "'. Try " + upper(cmd) + " HELP."
 }
 
@@ -77,13 +126,17 @@ func errArity(name string) string {
 }
 
 // appendSanitized appends at most max bytes of s, with newlines replaced by
-// spaces, as Redis does before quoting user input in an error.
+// spaces, as Redis does before quoting user input in an error. Redis formats
+// it with %s, so a NUL byte ends it.
 func appendSanitized(b, s []byte, max int) []byte {
 	if max < 0 {
 		max = 0
 	}
 	if len(s) > max {
 		s = s[:max]
+	}
+	if i := bytes.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
 	}
 	for _, c := range s {
 		if c == '\r' || c == '\n' {

@@ -1,120 +1,275 @@
 package server
 
 import (
-	"math"
 	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Eviction under maxmemory, approximated by sampling as Redis does: before
 // a deny-oom command runs, while used memory is over the limit, sample
-// maxmemory-samples keys from random shards, keep the best candidates in a
-// small pool, and delete the best one.
+// maxmemory-samples keys of each non-empty database, keep the best
+// candidates in a pool that persists between rounds (Redis's eviction pool
+// of 16), and delete the best one.
+//
+// "Used memory" for this decision is the sum of the shards' estimates of
+// what their keys and values cost (Entry.memUsage), which tracks the data
+// Shoal holds and goes down as soon as a key is deleted; INFO's
+// used_memory reports the Go heap instead. Summing 16x256 shards on every
+// write would be too dear, so the total is cached for memRefresh and
+// adjusted by the evictions made meanwhile.
 
-// usedMemory is the running estimate of bytes held by keys and values.
-func (s *Server) usedMemory() int64 {
+const (
+	memRefresh    = 5 * time.Millisecond
+	evictPoolSize = 16
+	// evictBudget is how long one command may spend evicting; past it the
+	// command runs anyway and the next one continues (Redis's tenacity).
+	evictBudget = time.Millisecond
+)
+
+// memTracker caches the shards' total memory estimate.
+type memTracker struct {
+	total atomic.Int64 // bytes, at the last refresh minus evictions since
+	at    atomic.Int64 // unix nanos of the last refresh, 0 = stale
+	mu    sync.Mutex   // one refresher at a time
+	dbMem []atomic.Int64
+
+	overSince atomic.Int64 // unix nanos since used memory is over maxmemory, 0 = not over
+	overTotal atomic.Int64 // nanos spent over maxmemory before overSince
+
+	poolMu sync.Mutex
+	pool   []evictCand
+}
+
+type evictCand struct {
+	db    int
+	key   string
+	score float64 // higher evicts first
+}
+
+// estimate returns the cached total, refreshing it when older than memRefresh.
+func (m *memTracker) estimate(s *Server) int64 {
+	now := time.Now().UnixNano()
+	if now-m.at.Load() < int64(memRefresh) || !m.mu.TryLock() {
+		return m.total.Load()
+	}
+	defer m.mu.Unlock()
 	var n int64
-	for _, db := range s.dbs {
-		for i := range db.shards {
-			sh := &db.shards[i]
+	for i, db := range s.dbs {
+		var d int64
+		for j := range db.shards {
+			sh := &db.shards[j]
 			sh.mu.RLock()
-			n += sh.mem
+			d += sh.mem
 			sh.mu.RUnlock()
 		}
+		m.dbMem[i].Store(d)
+		n += d
 	}
+	m.total.Store(n)
+	m.at.Store(now)
 	return n
 }
+
+// invalidate makes the next estimate recount (after FLUSHDB, SWAPDB, ...).
+func (m *memTracker) invalidate() { m.at.Store(0) }
+
+// reset is FLUSHALL: nothing is left.
+func (m *memTracker) reset() {
+	m.mu.Lock()
+	m.total.Store(0)
+	for i := range m.dbMem {
+		m.dbMem[i].Store(0)
+	}
+	m.at.Store(0)
+	m.mu.Unlock()
+	m.poolMu.Lock()
+	m.pool = m.pool[:0]
+	m.poolMu.Unlock()
+}
+
+// over records whether used memory is over the limit, for INFO's
+// total/current_eviction_exceeded_time.
+func (m *memTracker) over(isOver bool, now int64) {
+	since := m.overSince.Load()
+	switch {
+	case isOver && since == 0:
+		m.overSince.CompareAndSwap(0, now)
+	case !isOver && since != 0:
+		if m.overSince.CompareAndSwap(since, 0) {
+			m.overTotal.Add(now - since)
+		}
+	}
+}
+
+// exceededCurrent is the milliseconds used memory has been over maxmemory.
+func (m *memTracker) exceededCurrent(now time.Time) int64 {
+	if since := m.overSince.Load(); since != 0 {
+		return (now.UnixNano() - since) / 1e6
+	}
+	return 0
+}
+
+func (m *memTracker) exceededTotal(now time.Time) int64 {
+	return m.overTotal.Load()/1e6 + m.exceededCurrent(now)
+}
+
+// usedMemory is the estimate the maxmemory decision uses.
+func (s *Server) usedMemory() int64 { return s.ext.mem.estimate(s) }
 
 // evictIfNeeded frees memory until used memory is under maxmemory. It
 // returns false when it cannot (noeviction, or nothing left to evict).
 func (s *Server) evictIfNeeded(cfg *Config) bool {
-	used := s.usedMemory()
+	m := &s.ext.mem
+	used := m.estimate(s)
+	now := time.Now()
 	if used <= cfg.MaxMemory {
+		m.over(false, now.UnixNano())
 		return true
 	}
+	m.over(true, now.UnixNano())
 	if cfg.MaxMemoryPolicy == policyNoEviction {
 		return false
 	}
-	deadline := time.Now().Add(time.Millisecond)
+	deadline := now.Add(evictBudget)
 	for used > cfg.MaxMemory {
 		freed := s.evictOne(cfg)
 		if freed == 0 {
 			return false
 		}
-		used -= freed
+		used = m.total.Add(-freed)
 		if time.Now().After(deadline) {
-			break
+			break // over the budget: let the command run, evict more next time
 		}
+	}
+	if used <= cfg.MaxMemory {
+		m.over(false, time.Now().UnixNano())
 	}
 	return true
 }
 
-// evictOne deletes one key chosen by the policy; it returns the bytes freed.
+func volatilePolicy(p int) bool {
+	return p == policyVolatileLRU || p == policyVolatileLFU || p == policyVolatileRandom || p == policyVolatileTTL
+}
+
+// evictOne deletes one key chosen by the policy; it returns the bytes freed,
+// 0 when there is nothing the policy may evict.
 func (s *Server) evictOne(cfg *Config) int64 {
-	volatileOnly := cfg.MaxMemoryPolicy == policyVolatileLRU || cfg.MaxMemoryPolicy == policyVolatileLFU ||
-		cfg.MaxMemoryPolicy == policyVolatileRandom || cfg.MaxMemoryPolicy == policyVolatileTTL
-	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-	type cand struct {
-		db    *DB
-		sh    *shard
-		e     *Entry
-		score float64 // higher evicts first
+	m := &s.ext.mem
+	for attempt := 0; attempt < 4; attempt++ {
+		s.fillEvictPool(cfg)
+		for {
+			m.poolMu.Lock()
+			if len(m.pool) == 0 {
+				m.poolMu.Unlock()
+				break
+			}
+			best := m.pool[len(m.pool)-1]
+			m.pool = m.pool[:len(m.pool)-1]
+			m.poolMu.Unlock()
+			if freed := s.evictKey(cfg, best); freed > 0 {
+				return freed
+			}
+		}
 	}
-	var best cand
-	best.score = math.Inf(-1)
+	return 0
+}
+
+// fillEvictPool samples each non-empty database and merges the samples
+// into the pool, which stays sorted by ascending score.
+func (s *Server) fillEvictPool(cfg *Config) {
+	m := &s.ext.mem
+	volatile := volatilePolicy(cfg.MaxMemoryPolicy)
 	now := time.Now().UnixMilli()
 	clk := s.lruClock.Load()
-	samples := cfg.MaxMemorySamples
-	for tries := 0; tries < samples*16 && samples > 0; tries++ {
-		db := s.dbs[r.IntN(len(s.dbs))]
-		sh := &db.shards[r.IntN(nShards)]
-		sh.mu.RLock()
-		var e *Entry
-		if volatileOnly {
-			if n := sh.exp.Len(); n > 0 {
-				it, _ := sh.exp.GetAt(r.IntN(n))
-				e = it.e
-			}
-		} else {
-			e = sh.randomEntry(r)
-		}
-		var score float64
-		if e != nil {
-			switch cfg.MaxMemoryPolicy {
-			case policyAllKeysLRU, policyVolatileLRU:
-				score = float64(lruIdle(clk, e.access.Load()))
-			case policyAllKeysLFU, policyVolatileLFU:
-				score = 255 - float64(s.lfuDecayed(e, now))
-			case policyVolatileTTL:
-				score = -float64(e.exp)
-			default:
-				score = r.Float64()
-			}
-		}
-		sh.mu.RUnlock()
-		if e == nil {
+	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	var found []evictCand
+	for i, db := range s.dbs {
+		if i < len(m.dbMem) && m.dbMem[i].Load() <= 0 {
 			continue
 		}
-		if score > best.score {
-			best = cand{db, sh, e, score}
+		got := 0
+		for tries := 0; got < cfg.MaxMemorySamples && tries < cfg.MaxMemorySamples*8; tries++ {
+			sh := &db.shards[rand.IntN(nShards)]
+			sh.mu.RLock()
+			var e *Entry
+			if volatile {
+				if n := sh.exp.Len(); n > 0 {
+					it, _ := sh.exp.GetAt(rand.IntN(n))
+					e = it.e
+				}
+			} else {
+				e = sh.randomEntry(rng)
+			}
+			if e != nil {
+				var score float64
+				switch cfg.MaxMemoryPolicy {
+				case policyAllKeysLRU, policyVolatileLRU:
+					score = float64(lruIdle(clk, e.access.Load()))
+				case policyAllKeysLFU, policyVolatileLFU:
+					score = 255 - float64(s.lfuDecayed(e, now))
+				case policyVolatileTTL:
+					score = -float64(e.exp)
+				default:
+					score = rand.Float64()
+				}
+				found = append(found, evictCand{db.id, strings.Clone(e.Key()), score})
+				got++
+			}
+			sh.mu.RUnlock()
 		}
-		samples--
 	}
-	if best.e == nil {
+	m.poolMu.Lock()
+	defer m.poolMu.Unlock()
+	for _, c := range found {
+		dup := false
+		for i := range m.pool {
+			if m.pool[i].db == c.db && m.pool[i].key == c.key {
+				m.pool[i].score = c.score
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			m.pool = append(m.pool, c)
+		}
+	}
+	// Insertion sort: the pool is small.
+	for i := 1; i < len(m.pool); i++ {
+		for j := i; j > 0 && m.pool[j].score < m.pool[j-1].score; j-- {
+			m.pool[j], m.pool[j-1] = m.pool[j-1], m.pool[j]
+		}
+	}
+	if over := len(m.pool) - evictPoolSize; over > 0 {
+		m.pool = append(m.pool[:0], m.pool[over:]...)
+	}
+}
+
+// evictKey deletes a pool candidate if it still exists and still qualifies.
+func (s *Server) evictKey(cfg *Config, cand evictCand) int64 {
+	db := s.dbs[cand.db]
+	key := []byte(cand.key)
+	sh := &db.shards[shardOf(key)]
+	h := db.hash(key)
+	sh.mu.Lock()
+	e := sh.get(h, key)
+	if e == nil || (volatilePolicy(cfg.MaxMemoryPolicy) && e.exp == 0) {
+		sh.mu.Unlock()
 		return 0
 	}
-	sh := best.sh
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	key := best.e.kv[:best.e.klen]
-	h := best.db.hash(key)
-	if sh.get(h, key) != best.e {
-		return 1 // gone meanwhile: count as progress, sample again
-	}
-	freed := best.e.memUsage()
-	sh.remove(h, best.e)
+	freed := e.memUsage()
+	sh.remove(h, e)
 	s.stats.evictedKeys.Add(1)
-	s.propagateDel(best.db.id, best.e.Key())
+	s.propagateDel(db.id, cand.key)
+	sh.mu.Unlock()
+	if freed <= 0 {
+		freed = 1
+	}
+	if cand.db < len(s.ext.mem.dbMem) {
+		s.ext.mem.dbMem[cand.db].Add(-freed)
+	}
 	return freed
 }
 

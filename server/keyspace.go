@@ -10,13 +10,18 @@ func (c *Client) loc(key []byte) (*shard, uint64) {
 }
 
 // lookupRead returns the live entry for key, or nil. An expired key reads as
-// absent; it is removed by the active cycle or the next write (a read holds
-// only a read lock).
+// absent and, as in Redis, is deleted: a read holds only a read lock, so the
+// key is noted and reaped right after the command (reapExpired).
 func (c *Client) lookupRead(key []byte) *Entry {
 	sh, h := c.loc(key)
 	e := sh.get(h, key)
 	if e == nil || (e.exp != 0 && e.exp <= c.now) {
 		c.srv.stats.keyspaceMisses.Add(1)
+		if e != nil && c.rlock {
+			c.expiredSeen = append(c.expiredSeen, key)
+		} else if e != nil {
+			c.expireEntry(sh, h, e)
+		}
 		return nil
 	}
 	c.srv.stats.keyspaceHits.Add(1)
@@ -151,4 +156,41 @@ func (s *Server) touchEntry(e *Entry, now int64) {
 	if e.access.Load() != clk {
 		e.access.Store(clk)
 	}
+}
+
+// lookupNoTouch is lookupRead without touching the access clock: Redis's
+// LOOKUP_NOTOUCH, used by EXISTS, TYPE, TTL and OBJECT.
+func (c *Client) lookupNoTouch(key []byte) *Entry {
+	e := c.peek(key)
+	if e == nil {
+		c.srv.stats.keyspaceMisses.Add(1)
+		return nil
+	}
+	c.srv.stats.keyspaceHits.Add(1)
+	return e
+}
+
+// initAccess sets a new value's access field as Redis's createObject does:
+// the LRU clock, or under an LFU policy the initial counter, not yet
+// incremented (a new key reads OBJECT FREQ 5).
+func (s *Server) initAccess(e *Entry, now int64) {
+	if policy := s.config().MaxMemoryPolicy; policy == policyAllKeysLFU || policy == policyVolatileLFU {
+		e.access.Store(lfuMinutes(now)<<8 | lfuInitVal)
+		return
+	}
+	e.access.Store(s.lruClock.Load())
+}
+
+// reapExpired deletes the expired keys a read-locked command came across,
+// each under its shard's write lock, if they are still expired.
+func (c *Client) reapExpired() {
+	for _, key := range c.expiredSeen {
+		sh, h := c.loc(key)
+		sh.mu.Lock()
+		if e := sh.get(h, key); e != nil && e.exp != 0 && e.exp <= c.now {
+			c.expireEntry(sh, h, e)
+		}
+		sh.mu.Unlock()
+	}
+	c.expiredSeen = c.expiredSeen[:0]
 }

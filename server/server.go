@@ -46,7 +46,8 @@ type Server struct {
 	// and the AOF plug in here; nil means nobody listens.
 	propagateHook atomic.Pointer[func(db int, args [][]byte)]
 
-	ext serverExt // state owned by the server-family commands (slowlog, ...)
+	ext   serverExt   // state owned by the server-family commands (slowlog, ...)
+	pause clientPause // CLIENT PAUSE state
 }
 
 // New makes a server from cfg; nothing listens until Start.
@@ -131,8 +132,8 @@ func (s *Server) acceptLoop(ln net.Listener) {
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
-			if s.closing.Load() {
-				return
+			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
+				return // shutting down, or closed by CONFIG SET port/bind
 			}
 			// Out of file descriptors and the like: back off, keep serving.
 			if delay == 0 {
@@ -162,14 +163,12 @@ func (s *Server) newClient(nc net.Conn) *Client {
 	full := len(s.clients) >= cfg.MaxClients
 	s.clientsMu.Unlock()
 	if full {
-		nc.Write([]byte("-" + errMaxClients + "\r\n"))
-		nc.Close()
+		refuseConn(nc, errMaxClients)
 		s.stats.rejectedConns.Add(1)
 		return nil
 	}
 	if cfg.ProtectedMode && cfg.RequirePass == "" && !isLoopbackPeer(nc.RemoteAddr()) {
-		nc.Write([]byte("-" + errDenied + "\r\n"))
-		nc.Close()
+		refuseConn(nc, errDenied)
 		s.stats.rejectedConns.Add(1)
 		return nil
 	}
@@ -177,6 +176,7 @@ func (s *Server) newClient(nc net.Conn) *Client {
 	c.conn = nc
 	c.addr = nc.RemoteAddr().String()
 	c.laddr = nc.LocalAddr().String()
+	c.fd = socketFD(nc)
 	c.authed = cfg.RequirePass == ""
 	s.clientsMu.Lock()
 	s.clients[c.id] = c
@@ -193,6 +193,9 @@ func (s *Server) newInternalClient() *Client {
 		authed:    true,
 		user:      "default",
 		createdAt: time.Now(),
+		fd:        -1,
+		quit:      make(chan struct{}),
+		wake:      make(chan int, 1),
 	}
 	c.selectDB(0)
 	c.lastActive.Store(c.createdAt.UnixMilli())
@@ -227,8 +230,7 @@ func (s *Server) Close() error {
 	s.closeListeners()
 	s.clientsMu.Lock()
 	for _, c := range s.clients {
-		c.killed.Store(true)
-		c.conn.Close()
+		c.kill()
 	}
 	s.clientsMu.Unlock()
 	s.wg.Wait()
@@ -346,13 +348,12 @@ func (s *Server) closeIdleClients() {
 	s.clientsMu.Lock()
 	defer s.clientsMu.Unlock()
 	for _, c := range s.clients {
-		if c.has(clientReplica | clientMaster | clientPubSub | clientBlocked) {
+		if c.has(clientReplica | clientMaster | clientMonitor | clientPubSub | clientBlocked | clientPaused) {
 			continue
 		}
 		if c.lastActive.Load() < limit {
 			s.log.Verbose("Closing idle client")
-			c.killed.Store(true)
-			c.conn.Close()
+			c.kill()
 		}
 	}
 }

@@ -1,7 +1,10 @@
 package tests
 
 import (
+	"bufio"
+	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -53,15 +56,31 @@ func TestProtocolEdgeCases(t *testing.T) {
 		"*1\r\n$4\r\nPI\x00G\r\n",
 		"\x00" + strings.Repeat("x", 70000) + "\n",
 	}
-	for _, raw := range cases {
-		got, gotClosed := rawExchange(t, testEnv.shoalAddr, raw)
-		want, wantClosed := rawExchange(t, testEnv.redisAddr, raw)
+	// Each case waits for a possible close, so run them all at once.
+	type result struct {
+		got, want             string
+		gotClosed, wantClosed bool
+	}
+	results := make([]result, len(cases))
+	var wg sync.WaitGroup
+	for i, raw := range cases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &results[i]
+			r.got, r.gotClosed = rawExchange(t, testEnv.shoalAddr, raw)
+			r.want, r.wantClosed = rawExchange(t, testEnv.redisAddr, raw)
+		}()
+	}
+	wg.Wait()
+	for i, raw := range cases {
+		r := results[i]
 		name := raw
 		if len(name) > 60 {
 			name = name[:60] + "..."
 		}
-		if got != want || gotClosed != wantClosed {
-			t.Errorf("%q\n shoal: %q closed=%v\n redis: %q closed=%v", name, got, gotClosed, want, wantClosed)
+		if r.got != r.want || r.gotClosed != r.wantClosed {
+			t.Errorf("%q\n shoal: %q closed=%v\n redis: %q closed=%v", name, r.got, r.gotClosed, r.want, r.wantClosed)
 		}
 	}
 }
@@ -69,8 +88,17 @@ func TestProtocolEdgeCases(t *testing.T) {
 // rawExchange sends raw bytes on a fresh connection and returns everything
 // the server sent within a short wait, and whether it closed the connection.
 func rawExchange(t *testing.T, addr, raw string) (string, bool) {
-	c := dial(t, addr)
-	c.writeRaw([]byte(raw))
+	nc, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return "dial error: " + err.Error(), false
+	}
+	defer nc.Close()
+	// Not c.writeRaw: this runs off the test goroutine, where Fatal is not allowed.
+	nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	if _, err := nc.Write([]byte(raw)); err != nil {
+		return "write error: " + err.Error(), false
+	}
+	c := &rconn{t: t, nc: nc, rd: bufio.NewReader(nc)}
 	return c.readUntilClose(300 * time.Millisecond)
 }
 

@@ -1,0 +1,251 @@
+package server
+
+import (
+	"math/rand/v2"
+
+	"github.com/shoaldb/shoal/datatypes"
+	"github.com/tidwall/redcon"
+)
+
+// KEYS, SCAN and RANDOMKEY walk the shards of the client's database
+// themselves (flagNoLock), read-locking one shard at a time, so a walk over a
+// large keyspace never stops the whole server. Inside a transaction that
+// already holds every lock they take none.
+
+// rlockShard and runlockShard take a shard's read lock unless the caller
+// already holds every lock (EXEC of a global command).
+func (c *Client) rlockShard(sh *shard) {
+	if !c.allLocked() {
+		sh.mu.RLock()
+	}
+}
+
+func (c *Client) runlockShard(sh *shard) {
+	if !c.allLocked() {
+		sh.mu.RUnlock()
+	}
+}
+
+// allLocked reports whether every shard is already locked for the client.
+func (c *Client) allLocked() bool { return len(c.locks) == 1 && c.locks[0] == nil }
+
+// live reports whether e has not expired at the command's time.
+func (c *Client) live(e *Entry) bool { return e.exp == 0 || e.exp > c.now }
+
+// keyFilter is the MATCH and TYPE filtering of KEYS and SCAN.
+type keyFilter struct {
+	pattern []byte // nil: every key (Redis special-cases "*": it also matches "")
+	typ     []byte // nil: every type
+}
+
+func newKeyFilter(pattern []byte) keyFilter {
+	if len(pattern) == 1 && pattern[0] == '*' {
+		pattern = nil
+	}
+	return keyFilter{pattern: pattern}
+}
+
+func (f *keyFilter) match(e *Entry) bool {
+	if f.pattern != nil && !datatypes.GlobMatch(f.pattern, e.kv[:e.klen], false) {
+		return false
+	}
+	return f.typ == nil || eqFold(f.typ, typeNames[e.Type])
+}
+
+// KEYS pattern
+func cmdKeys(c *Client) {
+	f := newKeyFilter(c.args[1])
+	var body []byte
+	n := 0
+	for i := range c.db.shards {
+		sh := &c.db.shards[i]
+		c.rlockShard(sh)
+		sh.scanFrom(0, func(_ uint64, e *Entry) bool {
+			if c.live(e) && f.match(e) {
+				body = redcon.AppendBulk(body, e.kv[:e.klen])
+				n++
+			}
+			return true
+		})
+		c.runlockShard(sh)
+	}
+	c.writeArray(n)
+	c.writeRaw(body)
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+//
+// The cursor is the shard index << 56 | the in-shard hash to resume from.
+// Each shard is a tree ordered by that hash, so a full iteration visits every
+// key present from start to end whatever changes meanwhile. A batch never
+// stops between two keys of equal hash (collisions), so none is skipped.
+func cmdScan(c *Client) {
+	cursor, ok := parseCursor(c.args[1])
+	if !ok {
+		c.writeError(errInvalidCursor)
+		return
+	}
+	count := int64(10)
+	f := newKeyFilter(nil)
+	for i := 2; i < len(c.args); i += 2 {
+		a := c.args[i]
+		more := i+1 < len(c.args)
+		switch {
+		case eqFold(a, "count") && more:
+			n, ok := parseInt(c.args[i+1])
+			if !ok {
+				c.writeError(errNotInt)
+				return
+			}
+			if n < 1 {
+				c.writeError(errSyntax)
+				return
+			}
+			count = n
+		case eqFold(a, "match") && more:
+			f.pattern = newKeyFilter(c.args[i+1]).pattern
+		case eqFold(a, "type") && more:
+			f.typ = c.args[i+1]
+		default:
+			c.writeError(errSyntax)
+			return
+		}
+	}
+
+	var body []byte
+	n := 0
+	var visited int64
+	next := uint64(0)
+	for si := int(cursor >> hashBits); si < nShards; si++ {
+		from := uint64(0)
+		if si == int(cursor>>hashBits) {
+			from = cursor & hashMask
+		} else if visited >= count {
+			next = uint64(si) << hashBits
+			break
+		}
+		sh := &c.db.shards[si]
+		stopped, haveLast := false, false
+		var last uint64
+		c.rlockShard(sh)
+		sh.scanFrom(from, func(h uint64, e *Entry) bool {
+			if visited >= count && (!haveLast || h != last) {
+				next, stopped = uint64(si)<<hashBits|h, true
+				return false
+			}
+			last, haveLast = h, true
+			visited++
+			if c.live(e) && f.match(e) {
+				body = redcon.AppendBulk(body, e.kv[:e.klen])
+				n++
+			}
+			return true
+		})
+		c.runlockShard(sh)
+		if stopped {
+			break
+		}
+	}
+	c.writeArray(2)
+	c.writeBulk(appendUint(nil, next))
+	c.writeArray(n)
+	c.writeRaw(body)
+}
+
+// parseCursor reads a cursor as Redis does with strtoul: decimal, an
+// optional sign ("-1" wraps around), no leading space, no trailing bytes,
+// no overflow; the empty string is 0.
+func parseCursor(b []byte) (uint64, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		neg = b[0] == '-'
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false // strtoul parses nothing: the sign is left over
+		}
+	}
+	var v uint64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		d := uint64(ch - '0')
+		if v > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+func appendUint(b []byte, v uint64) []byte {
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	return append(b, buf[i:]...)
+}
+
+// RANDOMKEY picks a shard weighted by its size, then a key in it; an expired
+// pick is retried, and after a few misses a walk finds any live key, so nil
+// means the database holds none.
+func cmdRandomKey(c *Client) {
+	var sizes [nShards]int
+	total := 0
+	for i := range c.db.shards {
+		sh := &c.db.shards[i]
+		c.rlockShard(sh)
+		sizes[i] = sh.len()
+		c.runlockShard(sh)
+		total += sizes[i]
+	}
+	if total == 0 {
+		c.writeNull()
+		return
+	}
+	r := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	for try := 0; try < 16; try++ {
+		x := r.IntN(total)
+		i := 0
+		for x >= sizes[i] {
+			x -= sizes[i]
+			i++
+		}
+		sh := &c.db.shards[i]
+		c.rlockShard(sh)
+		e := sh.randomEntry(r)
+		if e != nil && c.live(e) {
+			c.writeBulk(e.kv[:e.klen])
+			c.runlockShard(sh)
+			return
+		}
+		c.runlockShard(sh)
+	}
+	start := r.IntN(nShards)
+	for k := 0; k < nShards; k++ {
+		sh := &c.db.shards[(start+k)%nShards]
+		found := false
+		c.rlockShard(sh)
+		sh.scanFrom(0, func(_ uint64, e *Entry) bool {
+			if c.live(e) {
+				c.writeBulk(e.kv[:e.klen])
+				found = true
+			}
+			return !found
+		})
+		c.runlockShard(sh)
+		if found {
+			return
+		}
+	}
+	c.writeNull()
+}
