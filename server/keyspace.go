@@ -9,10 +9,17 @@ func (c *Client) loc(key []byte) (*shard, uint64) {
 	return &c.db.shards[shardOf(key)], c.db.hash(key)
 }
 
-// lookupRead returns the live entry for key, or nil. An expired key reads as
-// absent and, as in Redis, is deleted: a read holds only a read lock, so the
-// key is noted and reaped right after the command (reapExpired).
-func (c *Client) lookupRead(key []byte) *Entry {
+// lookupRead returns the live entry for key, or nil, counting a hit or a
+// miss and touching the access clock. An expired key reads as absent and,
+// as in Redis, is deleted: a read holds only a read lock, so the key is
+// noted and reaped right after the command (reapExpired).
+func (c *Client) lookupRead(key []byte) *Entry { return c.lookup(key, true) }
+
+// lookupNoTouch is lookupRead without touching the access clock: Redis's
+// LOOKUP_NOTOUCH, used by EXISTS, TYPE, TTL and OBJECT.
+func (c *Client) lookupNoTouch(key []byte) *Entry { return c.lookup(key, false) }
+
+func (c *Client) lookup(key []byte, touch bool) *Entry {
 	sh, h := c.loc(key)
 	e := sh.get(h, key)
 	if e == nil || (e.exp != 0 && e.exp <= c.now) {
@@ -25,7 +32,9 @@ func (c *Client) lookupRead(key []byte) *Entry {
 		return nil
 	}
 	c.srv.stats.keyspaceHits.Add(1)
-	c.touch(e)
+	if touch {
+		c.touch(e)
+	}
 	return e
 }
 
@@ -156,18 +165,6 @@ func (s *Server) touchEntry(e *Entry, now int64) {
 	if e.access.Load() != clk {
 		e.access.Store(clk)
 	}
-}
-
-// lookupNoTouch is lookupRead without touching the access clock: Redis's
-// LOOKUP_NOTOUCH, used by EXISTS, TYPE, TTL and OBJECT.
-func (c *Client) lookupNoTouch(key []byte) *Entry {
-	e := c.peek(key)
-	if e == nil {
-		c.srv.stats.keyspaceMisses.Add(1)
-		return nil
-	}
-	c.srv.stats.keyspaceHits.Add(1)
-	return e
 }
 
 // initAccess sets a new value's access field as Redis's createObject does:

@@ -1,0 +1,65 @@
+package tests
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+// With the active cycle off, expired keys still count in DBSIZE until
+// something touches them, and a read deletes them: the same on both.
+func TestLazyExpiry(t *testing.T) {
+	p := newPair(t)
+	p.both("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+	defer p.both("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+	for i := 0; i < 20; i++ {
+		p.eq("SET", "lz"+strconv.Itoa(i), "v", "PX", "1")
+	}
+	p.eq("SET", "keep", "v")
+	time.Sleep(20 * time.Millisecond)
+	p.eq("DBSIZE")
+	p.eq("GET", "lz0")
+	p.eq("EXISTS", "lz1", "lz2")
+	p.eq("TTL", "lz3")
+	p.eq("STRLEN", "lz4")
+	p.eq("DBSIZE")
+	p.eq("SET", "lz5", "new", "NX")
+	p.eq("GET", "lz5")
+	p.eq("TTL", "lz5")
+	p.eq("DBSIZE")
+}
+
+// The active cycle removes expired keys nobody reads.
+func TestActiveExpiry(t *testing.T) {
+	c := dial(t, testEnv.shoalAddr)
+	c.do("SELECT", "9")
+	c.do("FLUSHDB")
+	const n = 2000
+	for i := 0; i < n; i++ {
+		c.send("SET", "ax"+strconv.Itoa(i), "v", "PX", strconv.Itoa(50+i%50))
+	}
+	for i := 0; i < n; i++ {
+		if r := c.reply(); r != "+OK\r\n" {
+			t.Fatalf("SET: %q", r)
+		}
+	}
+	c.do("SET", "persistent", "v")
+	if r := c.do("DBSIZE"); r != ":"+strconv.Itoa(n+1)+"\r\n" {
+		t.Fatalf("DBSIZE before: %q", r)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := c.do("DBSIZE")
+		if r == ":1\r\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("expired keys still there after 5s: DBSIZE %q", r)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r := c.do("GET", "persistent"); r != "$1\r\nv\r\n" {
+		t.Fatalf("persistent key: %q", r)
+	}
+	c.do("FLUSHDB")
+}
