@@ -65,7 +65,7 @@ func cmdDebug(c *Client) {
 		// Tuning knobs of Redis internals Shoal does not have: accepted.
 		c.writeOK()
 	default:
-		c.writeError(fmt.Sprintf(errDebugUnknown, sanitizeArg(string(c.args[1]))))
+		c.writeError(fmt.Sprintf(errSubSyntax, sanitizeArg(string(c.args[1])), "DEBUG"))
 	}
 }
 
@@ -105,7 +105,7 @@ func debugObject(c *Client) {
 	sh, _ := c.loc(key)
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
-	e := c.peek(key)
+	e := c.peekLive(key)
 	if e == nil {
 		c.writeError(errNoSuchKey)
 		return
@@ -298,12 +298,23 @@ func cmdMemoryUsage(c *Client) {
 		c.writeError(errSyntax)
 		return
 	}
-	e := c.peek(c.args[2])
+	e := c.peekLive(c.args[2])
 	if e == nil {
 		c.writeNull()
 		return
 	}
 	c.writeInt(e.memUsage())
+}
+
+// peekLive returns key's entry unless absent or expired, without touching
+// it or counting a hit; the caller holds the shard's lock.
+func (c *Client) peekLive(key []byte) *Entry {
+	sh, h := c.loc(key)
+	e := sh.get(h, key)
+	if e == nil || (e.exp != 0 && e.exp <= c.now) {
+		return nil
+	}
+	return e
 }
 
 // MEMORY STATS: Redis's fields, from the Go runtime's figures.
@@ -351,14 +362,38 @@ func cmdMemoryStats(c *Client) {
 		{"fragmentation", ratio(m.rss, m.used)},
 		{"fragmentation.bytes", m.rss - m.used},
 	}
-	c.writeMap(len(fields))
-	for _, f := range fields {
+	// After functions.caches, one entry per non-empty database.
+	type dbStat struct {
+		id            int
+		keys, expires int64
+	}
+	var dbs []dbStat
+	for _, db := range s.dbs {
+		keys, expires, _ := db.keyspaceInfo(c.now)
+		if keys > 0 {
+			dbs = append(dbs, dbStat{db.id, keys, expires})
+		}
+	}
+	c.writeMap(len(fields) + len(dbs))
+	for i, f := range fields {
 		c.writeBulkString(f.k)
 		switch v := f.v.(type) {
 		case int64:
 			c.writeInt(v)
 		case float64:
 			c.writeDouble(v)
+		}
+		if i == 9 {
+			for _, d := range dbs {
+				c.writeBulkString("db." + strconv.Itoa(d.id))
+				c.writeMap(3)
+				c.writeBulkString("overhead.hashtable.main")
+				c.writeInt(d.keys * 24)
+				c.writeBulkString("overhead.hashtable.expires")
+				c.writeInt(d.expires * 24)
+				c.writeBulkString("overhead.hashtable.slot-to-keys")
+				c.writeInt(0)
+			}
 		}
 	}
 }

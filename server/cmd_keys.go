@@ -134,7 +134,6 @@ func cmdMove(c *Client) {
 		c.writeInt(0)
 		return
 	}
-	src := c.dbIndex
 	dirty := c.dirty
 	moved := false
 	c.inDB(dst, func() {
@@ -150,7 +149,7 @@ func cmdMove(c *Client) {
 		c.writeInt(0)
 		return
 	}
-	c.inDB(src, func() { c.deleteKey(key) })
+	c.deleteKey(key)
 	c.dirty = dirty + 1
 	c.writeInt(1)
 }

@@ -10,7 +10,9 @@ import (
 // KEYS, SCAN and RANDOMKEY walk the shards of the client's database
 // themselves (flagNoLock), read-locking one shard at a time, so a walk over a
 // large keyspace never stops the whole server. Inside a transaction that
-// already holds every lock they take none.
+// already holds every lock they take none. As in Redis, SCAN and RANDOMKEY
+// delete the expired keys they return nothing for (noted in expiredSeen and
+// reaped after the command, under write locks); KEYS only skips them.
 
 // rlockShard and runlockShard take a shard's read lock unless the caller
 // already holds every lock (EXEC of a global command).
@@ -135,9 +137,13 @@ func cmdScan(c *Client) {
 			}
 			last, haveLast = h, true
 			visited++
-			if c.live(e) && f.match(e) {
-				body = redcon.AppendBulk(body, e.kv[:e.klen])
-				n++
+			if f.match(e) {
+				if c.live(e) {
+					body = redcon.AppendBulk(body, e.kv[:e.klen])
+					n++
+				} else {
+					c.expiredSeen = append(c.expiredSeen, e.kv[:e.klen])
+				}
 			}
 			return true
 		})
@@ -227,6 +233,9 @@ func cmdRandomKey(c *Client) {
 			c.writeBulk(e.kv[:e.klen])
 			c.runlockShard(sh)
 			return
+		}
+		if e != nil {
+			c.expiredSeen = append(c.expiredSeen, e.kv[:e.klen])
 		}
 		c.runlockShard(sh)
 	}

@@ -244,7 +244,7 @@ func cmdShutdown(c *Client) {
 // helpReply writes a HELP subcommand's reply the way Redis's
 // addReplyHelp does: a first line naming the command, then the lines.
 func (c *Client) helpReply(cmd string, lines []string) {
-	c.writeArray(len(lines) + 2)
+	c.writeArray(len(lines) + 3)
 	c.writeStatus(strings.ToUpper(cmd) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
 	for _, l := range lines {
 		c.writeStatus(l)

@@ -51,24 +51,11 @@ func cmdGet(c *Client) {
 	c.writeBulk(e.Str())
 }
 
-// lookupReadWrite is Redis's lookupKeyRead inside a write command: it counts
-// a keyspace hit or miss like a read, and removes the key if it has expired
-// (the shard is write-locked, unlike in a read command).
-func (c *Client) lookupReadWrite(key []byte) *Entry {
-	e := c.lookupWrite(key)
-	if e == nil {
-		c.srv.stats.keyspaceMisses.Add(1)
-	} else {
-		c.srv.stats.keyspaceHits.Add(1)
-	}
-	return e
-}
-
 // getForWrite is Redis's getGenericCommand in a write command (SET .. GET,
 // GETSET, GETDEL): it replies with the key's string value or null, and
 // returns the entry; ok is false after a WRONGTYPE error.
 func (c *Client) getForWrite(key []byte) (e *Entry, ok bool) {
-	e = c.lookupReadWrite(key)
+	e = c.lookupRead(key)
 	if e == nil {
 		c.writeNull()
 		return nil, true
@@ -297,7 +284,7 @@ func cmdGetEX(c *Client) {
 		return
 	}
 	key := c.args[1]
-	e := c.lookupReadWrite(key)
+	e := c.lookupRead(key)
 	if e == nil {
 		c.writeNull()
 		return

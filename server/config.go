@@ -295,6 +295,63 @@ func passiveDir(p passive) directive {
 		get: func(c *Config) string { return c.other[p.name] }}
 	d.set = func(c *Config, v []string) error {
 		val := strings.Join(v, " ")
+		switch p.name {
+		case "client-output-buffer-limit":
+			merged, err := mergeBufferLimits(c.other[p.name], val)
+			if err != nil {
+				return err
+			}
+			c.other[p.name] = merged
+			return nil
+		case "oom-score-adj-values":
+			w := strings.Fields(val)
+			if len(w) != 3 {
+				return errors.New("wrong number of arguments")
+			}
+			for _, x := range w {
+				if n, ok := parseInt([]byte(x)); !ok || n < -2000 || n > 2000 {
+					return errors.New("Invalid oom-score-adj-values, elements must be between -2000 and 2000.")
+				}
+			}
+			c.other[p.name] = strings.Join(w, " ")
+			return nil
+		case "cluster-announce-hostname":
+			for i := 0; i < len(val); i++ {
+				ch := val[i]
+				if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.') {
+					return errors.New("Hostnames may only contain alphanumeric characters, hyphens or dots")
+				}
+			}
+		case "maxmemory-clients":
+			if strings.HasSuffix(val, "%") {
+				n, ok := parseInt([]byte(val[:len(val)-1]))
+				if !ok || n < 0 || n > 100 {
+					return errors.New("argument must be a memory or percent value")
+				}
+				c.other[p.name] = val
+				return nil
+			}
+			n, ok := memToBytes(val)
+			if !ok {
+				return errors.New("argument must be a memory or percent value")
+			}
+			c.other[p.name] = strconv.FormatUint(uint64(n), 10)
+			return nil
+		case "latency-tracking-info-percentiles":
+			var out []string
+			for _, w := range strings.Fields(val) {
+				f, err := strconv.ParseFloat(w, 64)
+				if err != nil {
+					return errors.New("Invalid latency-tracking-info-percentiles parameters")
+				}
+				if f < 0 || f > 100 {
+					return errors.New("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
+				}
+				out = append(out, strconv.FormatFloat(f, 'f', -1, 64))
+			}
+			c.other[p.name] = strings.Join(out, " ")
+			return nil
+		}
 		switch p.kind {
 		case kBool:
 			b, err := parseYesNo(val)
@@ -327,6 +384,43 @@ func passiveDir(p passive) directive {
 	return d
 }
 
+// mergeBufferLimits applies "class hard soft seconds ..." to the current
+// client-output-buffer-limit value, as Redis does.
+func mergeBufferLimits(cur, val string) (string, error) {
+	words := strings.Fields(val)
+	if len(words)%4 != 0 {
+		return "", errors.New("Wrong number of arguments in buffer limit configuration.")
+	}
+	classes := []string{"normal", "slave", "pubsub"}
+	limits := map[string][3]string{}
+	cw := strings.Fields(cur)
+	for i := 0; i+3 < len(cw); i += 4 {
+		limits[cw[i]] = [3]string{cw[i+1], cw[i+2], cw[i+3]}
+	}
+	for i := 0; i < len(words); i += 4 {
+		class := strings.ToLower(words[i])
+		if class == "replica" {
+			class = "slave"
+		}
+		if class != "normal" && class != "slave" && class != "pubsub" {
+			return "", errors.New("Invalid client class specified in buffer limit configuration.")
+		}
+		hard, ok1 := memToBytes(words[i+1])
+		soft, ok2 := memToBytes(words[i+2])
+		secs, ok3 := parseInt([]byte(words[i+3]))
+		if !ok1 || !ok2 || !ok3 || secs < 0 {
+			return "", errors.New("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+		}
+		limits[class] = [3]string{strconv.FormatInt(hard, 10), strconv.FormatInt(soft, 10), strconv.FormatInt(secs, 10)}
+	}
+	var out []string
+	for _, cl := range classes {
+		l := limits[cl]
+		out = append(out, cl, l[0], l[1], l[2])
+	}
+	return strings.Join(out, " "), nil
+}
+
 // configTable is the table of every directive, active ones first.
 func configTable() []directive {
 	imm := func(d directive) directive { d.flags |= dirImmutable; return d }
@@ -343,7 +437,7 @@ func configTable() []directive {
 				c.Bind = words
 				return nil
 			}},
-		prot(boolDir("protected-mode", func(c *Config) *bool { return &c.ProtectedMode })),
+		boolDir("protected-mode", func(c *Config) *bool { return &c.ProtectedMode }),
 		{name: "requirepass", flags: dirSensitive,
 			get: func(c *Config) string { return c.RequirePass },
 			set: func(c *Config, v []string) error { c.RequirePass = v[0]; return nil }},
@@ -630,28 +724,47 @@ func parseConfigInt(s string, memory bool) (int64, error) {
 	return n, nil
 }
 
-// memToBytes parses "100", "1k", "1kb", "2mb", "1gb" (k=1000, kb=1024, ...).
+// memToBytes parses a memory value as Redis's memtoull does: digits (none
+// reads as 0) and an optional unit b, k, kb, m, mb, g, gb (k=1000,
+// kb=1024, ...). Like Redis, an overflow wraps instead of failing, which
+// the range check then rejects.
 func memToBytes(s string) (int64, bool) {
-	low := strings.ToLower(s)
-	mul := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mul    int64
-	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"g", 1e9}, {"m", 1e6}, {"k", 1e3}, {"b", 1}} {
-		if strings.HasSuffix(low, u.suffix) {
-			mul = u.mul
-			low = low[:len(low)-len(u.suffix)]
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	var mul uint64
+	switch strings.ToLower(s[i:]) {
+	case "", "b":
+		mul = 1
+	case "k":
+		mul = 1000
+	case "kb":
+		mul = 1024
+	case "m":
+		mul = 1000 * 1000
+	case "mb":
+		mul = 1024 * 1024
+	case "g":
+		mul = 1000 * 1000 * 1000
+	case "gb":
+		mul = 1024 * 1024 * 1024
+	default:
+		return 0, false
+	}
+	if i >= 128 {
+		return 0, false
+	}
+	var n uint64
+	for _, ch := range s[:i] {
+		d := uint64(ch - '0')
+		if n > (math.MaxUint64-d)/10 {
+			n = math.MaxUint64 // strtoull saturates
 			break
 		}
+		n = n*10 + d
 	}
-	n, err := strconv.ParseInt(low, 10, 64)
-	if err != nil || n < 0 || low == "" || low[0] == '+' {
-		return 0, false
-	}
-	if mul > 1 && n > math.MaxInt64/mul {
-		return 0, false
-	}
-	return n * mul, true
+	return int64(n * mul), true
 }
 
 // LoadConfig builds a configuration from redis.conf-style text (a config
@@ -760,7 +873,8 @@ func cmdConfigSet(c *Client) {
 		name := string(c.args[i])
 		d := lookupDirective(table, name)
 		if d == nil {
-			if unknown == "" {
+			// Only the first problem is reported, whichever kind it is.
+			if unknown == "" && setErr == nil {
 				unknown = name
 			}
 			continue
@@ -796,7 +910,11 @@ func cmdConfigSet(c *Client) {
 	next := old.clone()
 	for i, d := range picked {
 		if err := d.set(next, []string{string(c.args[3+2*i])}); err != nil {
-			c.writeError(fmt.Sprintf(errConfigSetFailed, d.name, err.Error()))
+			name := d.name
+			if d.alias != "" && strings.EqualFold(d.alias, string(c.args[2+2*i])) {
+				name = d.alias
+			}
+			c.writeError(fmt.Sprintf(errConfigSetFailed, name, err.Error()))
 			return
 		}
 	}

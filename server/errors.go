@@ -86,7 +86,7 @@ const (
 	errSlowlogCount    = "ERR count should be greater than or equal to -1"
 	errNoSamples       = "ERR No samples available for event '%s'"
 	errDebugNotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
-	errDebugUnknown    = "ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
+	errSubSyntax       = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
 	errDebugReloadOpt  = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
 	errMonitorInMulti  = "ERR MONITOR isn't allowed for DENY BLOCKING client"
 )

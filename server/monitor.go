@@ -122,6 +122,11 @@ func (s *Server) feedMonitors(c *Client, cmd *Command) {
 
 	s.ext.monMu.Lock()
 	for mc, f := range s.ext.monitors {
+		if mc == c {
+			// A monitor's own command: its line follows its reply, in order.
+			c.out = append(c.out, line...)
+			continue
+		}
 		if len(f.pending)+len(line) > monitorMaxPending {
 			s.log.Warning("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", mc.id, mc.addr)
 			mc.kill()

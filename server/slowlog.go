@@ -124,7 +124,7 @@ func loggedArgs(cmd *Command, args [][]byte) [][]byte {
 func cmdSlowlogGet(c *Client) {
 	count := int64(10)
 	if len(c.args) > 3 {
-		c.writeError(errArity("slowlog|get"))
+		c.writeError(fmt.Sprintf(errSubSyntax, sanitizeArg(string(c.args[1])), "SLOWLOG"))
 		return
 	}
 	if len(c.args) == 3 {

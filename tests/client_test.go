@@ -63,8 +63,8 @@ func clientFields(t *testing.T, line string) (names []string, vals map[string]st
 	return names, vals
 }
 
-// bulkText returns the text of a bulk or verbatim reply.
-func bulkText(t *testing.T, raw string) string {
+// clientBulkText returns the text of a bulk or verbatim reply.
+func clientBulkText(t *testing.T, raw string) string {
 	t.Helper()
 	_, body, ok := strings.Cut(raw, "\r\n")
 	if !ok || (raw[0] != '$' && raw[0] != '=') {
@@ -91,8 +91,8 @@ func TestClientListFields(t *testing.T) {
 			}
 			continue
 		}
-		gn, gv := clientFields(t, bulkText(t, got))
-		wn, wv := clientFields(t, bulkText(t, want))
+		gn, gv := clientFields(t, clientBulkText(t, got))
+		wn, wv := clientFields(t, clientBulkText(t, want))
 		if strings.Join(gn, " ") != strings.Join(wn, " ") {
 			t.Fatalf("fields differ\n shoal: %v\n redis: %v", gn, wn)
 		}
@@ -125,8 +125,8 @@ func TestClientListFields(t *testing.T) {
 	rid := strings.TrimSpace(other.redis.do("CLIENT", "ID")[1:])
 	got := p.shoal.do("CLIENT", "LIST", "ID", sid, "999999")
 	want := p.redis.do("CLIENT", "LIST", "ID", rid, "999999")
-	gn, gv := clientFields(t, bulkText(t, got))
-	wn, wv := clientFields(t, bulkText(t, want))
+	gn, gv := clientFields(t, clientBulkText(t, got))
+	wn, wv := clientFields(t, clientBulkText(t, want))
 	if strings.Join(gn, " ") != strings.Join(wn, " ") {
 		t.Fatalf("fields differ\n shoal: %v\n redis: %v", gn, wn)
 	}
@@ -139,7 +139,7 @@ func TestClientListFields(t *testing.T) {
 		t.Errorf("CLIENT LIST ID %s listed id=%s", sid, gv["id"])
 	}
 	// CLIENT LIST lists both, in creation order, one line each.
-	lines := strings.Split(strings.TrimSuffix(bulkText(t, p.shoal.do("CLIENT", "LIST", "TYPE", "normal")), "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(clientBulkText(t, p.shoal.do("CLIENT", "LIST", "TYPE", "normal")), "\n"), "\n")
 	var ids []int
 	for _, l := range lines {
 		_, v := clientFields(t, l)
@@ -338,10 +338,10 @@ func TestClientPause(t *testing.T) {
 		if r := worker.reply(); r != "$-1\r\n" {
 			t.Errorf("%s: GET before the paused SET: %q", addr, r)
 		}
-		if isReplyWithin(worker, 100*time.Millisecond) {
+		if clientReplyWithin(worker, 100*time.Millisecond) {
 			t.Errorf("%s: SET answered during PAUSE WRITE", addr)
 		}
-		info := bulkText(t, admin.do("CLIENT", "LIST", "ID", wid))
+		info := clientBulkText(t, admin.do("CLIENT", "LIST", "ID", wid))
 		if _, v := clientFields(t, info); v["flags"] != "b" || v["cmd"] != "set" {
 			t.Errorf("%s: paused client: flags=%s cmd=%s", addr, v["flags"], v["cmd"])
 		}
@@ -374,7 +374,7 @@ func TestClientPause(t *testing.T) {
 		admin.do("CLIENT", "PAUSE", "300", "WRITE")
 		admin.do("CLIENT", "PAUSE", "100", "ALL")
 		worker.send("GET", "pausekey")
-		if isReplyWithin(worker, 150*time.Millisecond) {
+		if clientReplyWithin(worker, 150*time.Millisecond) {
 			t.Errorf("%s: GET answered: PAUSE ALL 100 after PAUSE WRITE 300 must hold reads for 300ms", addr)
 		}
 		if r := worker.reply(); r != "$1\r\n1\r\n" {
@@ -398,8 +398,8 @@ func TestClientPause(t *testing.T) {
 	}
 }
 
-// isReplyWithin reports whether a reply starts arriving within d.
-func isReplyWithin(c *rconn, d time.Duration) bool {
+// clientReplyWithin reports whether a reply starts arriving within d.
+func clientReplyWithin(c *rconn, d time.Duration) bool {
 	c.nc.SetReadDeadline(time.Now().Add(d))
 	_, err := c.rd.Peek(1)
 	return err == nil

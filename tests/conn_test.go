@@ -319,15 +319,15 @@ func TestConnProtectedMode(t *testing.T) {
 		t.Skipf("CONFIG SET not available yet: %q", r)
 	}
 	p.redis.do("CONFIG", "SET", "requirepass", "pw")
-	got, _ = fromPing(t, sa)
-	want, _ = fromPing(t, ra)
+	got, _ = connPingFrom127002(t, sa)
+	want, _ = connPingFrom127002(t, ra)
 	if got != want || want != "-NOAUTH Authentication required.\r\n" {
 		t.Errorf("with requirepass\n shoal: %q\n redis: %q", got, want)
 	}
 }
 
-// fromPing dials addr from 127.0.0.2, sends PING and returns the first reply.
-func fromPing(t *testing.T, addr string) (string, error) {
+// connPingFrom127002 dials addr from 127.0.0.2, sends PING and returns the first reply.
+func connPingFrom127002(t *testing.T, addr string) (string, error) {
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}, Timeout: 2 * time.Second}
 	nc, err := d.Dial("tcp", addr)
 	if err != nil {
@@ -409,7 +409,7 @@ func TestConnIdleTimeout(t *testing.T) {
 			t.Fatalf("active client: %q", r)
 		}
 		idle.nc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-		if _, err := idle.rd.ReadByte(); err != nil && !isTimeout(err) {
+		if _, err := idle.rd.ReadByte(); err != nil && !connIsTimeout(err) {
 			// Closed by the server: the active client must still be served.
 			if r := active.do("PING"); r != "+PONG\r\n" {
 				t.Fatalf("active client after the idle one closed: %q", r)
@@ -420,7 +420,7 @@ func TestConnIdleTimeout(t *testing.T) {
 	t.Fatal("idle client was not closed within 4s with timeout 1")
 }
 
-func isTimeout(err error) bool {
+func connIsTimeout(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
 }

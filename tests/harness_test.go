@@ -59,7 +59,7 @@ func TestMain(m *testing.M) {
 
 // startShoal starts an in-process server on a free loopback port.
 func startShoal(directives ...string) (*server.Server, error) {
-	text := "port 0\nbind 127.0.0.1\nsave \"\"\nloglevel warning\n" + strings.Join(directives, "\n")
+	text := "port 0\nbind 127.0.0.1\nsave \"\"\nloglevel warning\nenable-debug-command yes\n" + strings.Join(directives, "\n")
 	cfg, err := server.LoadConfig(text)
 	if err != nil {
 		return nil, err

@@ -1,99 +1,179 @@
 // Command shoal runs a Shoal server. Its command line is redis-server's:
 //
 //	shoal [/path/to/redis.conf] [--directive value ...]
+//	shoal - [--directive value ...]     (config read from stdin)
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/shoaldb/shoal/server"
 )
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "-v" || os.Args[1] == "--version") {
+	args := os.Args[1:]
+	if len(args) == 1 && (args[0] == "-v" || args[0] == "--version") {
 		fmt.Println("Shoal server v=7.0.15 (Redis-compatible)")
 		return
 	}
-	if len(os.Args) > 1 && (os.Args[1] == "-h" || os.Args[1] == "--help") {
-		fmt.Println("Usage: shoal [/path/to/redis.conf] [--directive value ...]")
-		fmt.Println("Example: shoal --port 7000 --maxmemory 1gb --maxmemory-policy allkeys-lru")
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(os.Stderr, "Usage: shoal [/path/to/redis.conf] [options] [-]")
+		fmt.Fprintln(os.Stderr, "       shoal - (read config from stdin)")
+		fmt.Fprintln(os.Stderr, "Examples:")
+		fmt.Fprintln(os.Stderr, "       shoal /etc/redis/6379.conf")
+		fmt.Fprintln(os.Stderr, "       shoal --port 7777")
+		fmt.Fprintln(os.Stderr, "       shoal --port 7777 --replicaof 127.0.0.1 8888")
+		fmt.Fprintln(os.Stderr, "       shoal --maxmemory 1gb --maxmemory-policy allkeys-lru")
 		return
 	}
-	text, err := configText(os.Args[1:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	file, options, fromStdin := splitCommandLine(args)
+	text := ""
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			// Redis's serverLog format, before the server exists.
+			now := time.Now()
+			fmt.Printf("%d:C %s.%03d # Fatal error, can't open config file '%s': %s\n", os.Getpid(),
+				now.Format("02 Jan 2006 15:04:05"), now.Nanosecond()/1e6, file, errText(err))
+			os.Exit(1)
+		}
+		text = string(data)
+	}
+	if fromStdin {
+		data, _ := io.ReadAll(os.Stdin)
+		text += string(data)
+	}
+	if options != "" {
+		text += "\n" + options
 	}
 	cfg, err := server.LoadConfig(text)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	if file != "" {
+		if abs, err := filepath.Abs(file); err == nil {
+			cfg.ConfigFile = abs
+		}
+	}
 	srv := server.New(cfg)
 	stop := make(chan os.Signal, 2)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
-	srv.OnShutdown(func() { stop <- syscall.SIGTERM })
+	shutdown := make(chan struct{}, 1)
+	srv.OnShutdown(func() {
+		select {
+		case shutdown <- struct{}{}:
+		default:
+		}
+	})
 	if err := srv.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	sig := <-stop
-	if sig == syscall.SIGINT {
-		fmt.Fprintln(os.Stderr, "Received SIGINT scheduling shutdown...")
+	select {
+	case sig := <-stop:
+		name := "SIGTERM"
+		if sig == syscall.SIGINT {
+			name = "SIGINT"
+		}
+		fmt.Printf("%d:signal-handler (%d) Received %s scheduling shutdown...\n", os.Getpid(), time.Now().Unix(), name)
+	case <-shutdown:
 	}
+	// A second signal while shutting down exits at once, as Redis does.
+	go func() {
+		<-stop
+		fmt.Printf("%d:signal-handler (%d) You insist... exiting now.\n", os.Getpid(), time.Now().Unix())
+		os.Exit(1)
+	}()
 	srv.Shutdown(context.Background())
 }
 
-// configText joins a config file's content and the command line's
-// "--name value..." options into one redis.conf text, as redis-server does:
-// each --name starts a new line and the words after it are its arguments.
-func configText(args []string) (string, error) {
-	var b strings.Builder
-	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
-		data, err := os.ReadFile(args[0])
-		if err != nil {
-			return "", fmt.Errorf("Fatal error, can't open config file '%s': %v", args[0], err)
-		}
-		b.Write(data)
-		b.WriteByte('\n')
-		args = args[1:]
+// errText is strerror's wording for the common cases.
+func errText(err error) string {
+	switch {
+	case os.IsNotExist(err):
+		return "No such file or directory"
+	case os.IsPermission(err):
+		return "Permission denied"
 	}
-	first := true
-	for _, a := range args {
-		if strings.HasPrefix(a, "--") && len(a) > 2 {
-			if !first {
+	return err.Error()
+}
+
+// splitCommandLine does what redis-server's main does with its arguments:
+// an optional config file first ("-" reads stdin), then "--name value..."
+// options, each turned into one config line with its values quoted as
+// sdscatrepr quotes them. A bare "--save" means save "".
+func splitCommandLine(args []string) (file, options string, fromStdin bool) {
+	j := 0
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file = args[0]
+		j = 1
+	}
+	var b strings.Builder
+	handledLast := true
+	for ; j < len(args); j++ {
+		a := args[j]
+		switch {
+		case a == "-" && (j == 0 || j == len(args)-1):
+			fromStdin = true
+		case handledLast && strings.HasPrefix(a, "--"):
+			if b.Len() > 0 {
 				b.WriteByte('\n')
 			}
 			b.WriteString(a[2:])
-			first = false
-			continue
+			b.WriteByte(' ')
+			if len(strings.Fields(a)) == 1 {
+				// Only the name: its values follow in the next arguments.
+				handledLast = false
+				nextIsOption := j != len(args)-1 && strings.HasPrefix(args[j+1], "--")
+				if strings.EqualFold(a, "--save") && (nextIsOption || j == len(args)-1) {
+					b.WriteString(`""`)
+					handledLast = nextIsOption
+				}
+			}
+		default:
+			b.WriteString(repr(a))
+			b.WriteByte(' ')
+			handledLast = true
 		}
-		b.WriteByte(' ')
-		b.WriteString(quoteConfigArg(a))
 	}
-	b.WriteByte('\n')
-	return b.String(), nil
+	return file, b.String(), fromStdin
 }
 
-// quoteConfigArg quotes a word so the config parser reads it back as one
-// argument (empty values and values with spaces, as in --save "").
-func quoteConfigArg(a string) string {
-	if a != "" && !strings.ContainsAny(a, " \t\"'\\") {
-		return a
-	}
+// repr quotes s as Redis's sdscatrepr does.
+func repr(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	for i := 0; i < len(a); i++ {
-		c := a[i]
-		if c == '"' || c == '\\' {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '"':
 			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\a':
+			b.WriteString(`\a`)
+		case '\b':
+			b.WriteString(`\b`)
+		default:
+			if c >= 0x20 && c < 0x7f {
+				b.WriteByte(c)
+			} else {
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
 		}
-		b.WriteByte(c)
 	}
 	b.WriteByte('"')
 	return b.String()
