@@ -94,22 +94,24 @@ func (c *Client) call(cmd *Command) {
 	c.cmd = cmd
 	c.dirty = 0
 	c.propArgs = nil
-	start := time.Now()
-	c.now = start.UnixMilli()
+	// One monotonic clock read per command (the wall clock costs a second
+	// read): wall time is the cron-maintained offset plus monotonic time.
+	mono := time.Since(s.clockBase)
+	c.now = s.wallOffset.Load() + mono.Milliseconds()
 
 	c.run(cmd)
 	if len(c.expiredSeen) > 0 {
 		c.reapExpired()
 	}
 
-	dur := time.Since(start)
+	dur := time.Since(s.clockBase) - mono
 	cmd.stats.calls.Add(1)
 	cmd.stats.usec.Add(dur.Microseconds())
 	if c.errored {
 		cmd.stats.failed.Add(1)
 	}
 	c.lastActive.Store(c.now)
-	s.afterCall(c, cmd, start, dur)
+	s.afterCall(c, cmd, time.UnixMilli(c.now), dur)
 }
 
 // run calls the handler between lockFor and unlock; the deferred unlock

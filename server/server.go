@@ -38,6 +38,12 @@ type Server struct {
 	shutdownFn func() // asks the owner (cmd/shoal) to stop, for SHUTDOWN
 
 	lruClock atomic.Uint32 // seconds, 24 bits, as Redis's LRU clock
+
+	// Commands read the time as wallOffset + time.Since(clockBase): one
+	// monotonic clock read. The cron refreshes wallOffset, so wall-clock
+	// steps (NTP) reach commands within a tick.
+	clockBase  time.Time
+	wallOffset atomic.Int64 // unix ms at clockBase, corrected every tick
 	rngMu    sync.Mutex
 	rng      *rand.Rand
 
@@ -68,7 +74,8 @@ func New(cfg *Config) *Server {
 	for i := range s.dbs {
 		s.dbs[i] = newDB(i, seed)
 	}
-	s.updateLRUClock()
+	s.clockBase = time.Now()
+	s.updateClocks()
 	s.initExt()
 	return s
 }
@@ -308,8 +315,11 @@ func randomHex(n int) string {
 	return string(b)
 }
 
-func (s *Server) updateLRUClock() {
-	s.lruClock.Store(uint32(time.Now().Unix()) & (1<<24 - 1))
+// updateClocks refreshes the LRU clock and the wall-clock offset.
+func (s *Server) updateClocks() {
+	now := time.Now()
+	s.lruClock.Store(uint32(now.Unix()) & (1<<24 - 1))
+	s.wallOffset.Store(now.UnixMilli() - now.Sub(s.clockBase).Milliseconds())
 }
 
 // cron is Redis's serverCron: clocks, client timeouts, active expiry.
@@ -326,7 +336,7 @@ func (s *Server) cron() {
 		case <-t.C:
 		}
 		tick++
-		s.updateLRUClock()
+		s.updateClocks()
 		s.activeExpireCycle()
 		if tick%hz == 0 {
 			s.closeIdleClients()
