@@ -97,7 +97,7 @@ func (c *Client) call(cmd *Command) {
 	// One monotonic clock read per command (the wall clock costs a second
 	// read): wall time is the cron-maintained offset plus monotonic time.
 	mono := time.Since(s.clockBase)
-	c.now = s.wallOffset.Load() + mono.Milliseconds()
+	c.now = (s.wallOffset.Load() + mono.Nanoseconds()) / 1e6
 
 	c.run(cmd)
 	if len(c.expiredSeen) > 0 {

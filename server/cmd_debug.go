@@ -113,7 +113,7 @@ func debugObject(c *Client) {
 	enc := "unknown"
 	var serLen int
 	if e.Type == TypeString {
-		enc = stringEncoding(e.Str())
+		enc = stringEncoding(e)
 		serLen = serializedStringLen(e.Str())
 	} else if v, ok := e.obj.(valueEncoder); ok {
 		enc = v.Encoding()

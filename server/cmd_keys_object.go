@@ -36,7 +36,7 @@ func cmdObjectEncoding(c *Client) {
 		return
 	}
 	if e.Type == TypeString {
-		c.writeBulkString(stringEncoding(e.Str()))
+		c.writeBulkString(stringEncoding(e))
 		return
 	}
 	if v, ok := e.obj.(valueEncoder); ok {
@@ -48,10 +48,19 @@ func cmdObjectEncoding(c *Client) {
 
 // stringEncoding applies Redis's rules for a string stored by SET: "int"
 // when it is a canonical 64-bit integer, "embstr" up to 44 bytes, else
-// "raw". Redis also makes APPEND and SETRANGE results "raw" and INCRBYFLOAT
-// results "embstr" whatever they look like; an Entry does not remember how
-// its value was made, so those cases read as a freshly SET value would.
-func stringEncoding(v []byte) string {
+// "raw". APPEND and SETRANGE results are "raw" and INCRBYFLOAT results
+// "embstr" (if short enough) whatever they look like: Entry.enc says which.
+func stringEncoding(e *Entry) string {
+	v := e.Str()
+	switch e.enc {
+	case encRaw:
+		return "raw"
+	case encEmbstr:
+		if len(v) <= 44 {
+			return "embstr"
+		}
+		return "raw"
+	}
 	if len(v) <= 20 {
 		if _, ok := parseInt(v); ok {
 			return "int"

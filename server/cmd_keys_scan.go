@@ -47,10 +47,11 @@ func newKeyFilter(pattern []byte) keyFilter {
 	return keyFilter{pattern: pattern}
 }
 
-func (f *keyFilter) match(e *Entry) bool {
-	if f.pattern != nil && !datatypes.GlobMatch(f.pattern, e.kv[:e.klen], false) {
-		return false
-	}
+func (f *keyFilter) matchKey(e *Entry) bool {
+	return f.pattern == nil || datatypes.GlobMatch(f.pattern, e.kv[:e.klen], false)
+}
+
+func (f *keyFilter) matchType(e *Entry) bool {
 	return f.typ == nil || eqFold(f.typ, typeNames[e.Type])
 }
 
@@ -63,7 +64,7 @@ func cmdKeys(c *Client) {
 		sh := &c.db.shards[i]
 		c.rlockShard(sh)
 		sh.scanFrom(0, func(_ uint64, e *Entry) bool {
-			if c.live(e) && f.match(e) {
+			if c.live(e) && f.matchKey(e) {
 				body = redcon.AppendBulk(body, e.kv[:e.klen])
 				n++
 			}
@@ -78,7 +79,7 @@ func cmdKeys(c *Client) {
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 //
 // The cursor is the shard index << 56 | the in-shard hash to resume from.
-// Each shard is a tree ordered by that hash, so a full iteration visits every
+// Each shard keeps its keys in hash order, so a full iteration visits every
 // key present from start to end whatever changes meanwhile. A batch never
 // stops between two keys of equal hash (collisions), so none is skipped.
 func cmdScan(c *Client) {
@@ -127,23 +128,27 @@ func cmdScan(c *Client) {
 			break
 		}
 		sh := &c.db.shards[si]
-		stopped, haveLast := false, false
+		stopped := false
 		var last uint64
 		c.rlockShard(sh)
 		sh.scanFrom(from, func(h uint64, e *Entry) bool {
-			if visited >= count && (!haveLast || h != last) {
+			// visited reaches count only after a key of this shard: last is set.
+			if visited >= count && h != last {
 				next, stopped = uint64(si)<<hashBits|h, true
 				return false
 			}
-			last, haveLast = h, true
+			last = h
 			visited++
-			if f.match(e) {
-				if c.live(e) {
-					body = redcon.AppendBulk(body, e.kv[:e.klen])
-					n++
-				} else {
-					c.expiredSeen = append(c.expiredSeen, e.kv[:e.klen])
-				}
+			// Like Redis: the pattern first; an expired key it matches is
+			// deleted (whatever its type), a live one is checked for TYPE.
+			if !f.matchKey(e) {
+				return true
+			}
+			if !c.live(e) {
+				c.expiredSeen = append(c.expiredSeen, e.kv[:e.klen])
+			} else if f.matchType(e) {
+				body = redcon.AppendBulk(body, e.kv[:e.klen])
+				n++
 			}
 			return true
 		})

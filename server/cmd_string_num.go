@@ -89,7 +89,8 @@ func cmdIncrByFloat(c *Client) {
 		return
 	}
 	val := datatypes.FormatLongDouble(sum)
-	c.setKey(key, val, true)
+	// Redis stores INCRBYFLOAT's result as an embstr, whatever it looks like.
+	c.setKey(key, val, true).enc = encEmbstr
 	c.writeBulk(val)
 	c.propArgs = [][]byte{[]byte("SET"), key, val, []byte("KEEPTTL")}
 }

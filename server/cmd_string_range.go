@@ -95,6 +95,7 @@ func cmdSetRange(c *Client) {
 	}
 	v := e.Str()
 	copy(v[off:], val)
+	e.enc = encRaw // Redis unshares the value into a raw string
 	c.resized(e, before)
 	c.dirty++
 	c.writeInt(int64(len(v)))

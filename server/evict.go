@@ -1,7 +1,9 @@
 package server
 
 import (
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,9 +26,6 @@ import (
 const (
 	memRefresh    = 5 * time.Millisecond
 	evictPoolSize = 16
-	// evictBudget is how long one command may spend evicting; past it the
-	// command runs anyway and the next one continues (Redis's tenacity).
-	evictBudget = time.Millisecond
 )
 
 // memTracker caches the shards' total memory estimate.
@@ -38,6 +37,8 @@ type memTracker struct {
 
 	overSince atomic.Int64 // unix nanos since used memory is over maxmemory, 0 = not over
 	overTotal atomic.Int64 // nanos spent over maxmemory before overSince
+
+	background atomic.Bool // a background eviction pass is running
 
 	poolMu sync.Mutex
 	pool   []evictCand
@@ -121,6 +122,8 @@ func (s *Server) usedMemory() int64 { return s.ext.mem.estimate(s) }
 
 // evictIfNeeded frees memory until used memory is under maxmemory. It
 // returns false when it cannot (noeviction, or nothing left to evict).
+// Like Redis, it spends at most the time maxmemory-eviction-tenacity
+// allows; past it the command runs and a background pass keeps evicting.
 func (s *Server) evictIfNeeded(cfg *Config) bool {
 	m := &s.ext.mem
 	used := m.estimate(s)
@@ -133,21 +136,60 @@ func (s *Server) evictIfNeeded(cfg *Config) bool {
 	if cfg.MaxMemoryPolicy == policyNoEviction {
 		return false
 	}
-	deadline := now.Add(evictBudget)
+	done, ok := s.evictFor(cfg, evictionTimeLimit(cfg))
+	if !done && ok && m.background.CompareAndSwap(false, true) {
+		go func() {
+			defer m.background.Store(false)
+			for {
+				select {
+				case <-s.done:
+					return
+				default:
+				}
+				if done, ok := s.evictFor(s.config(), evictionTimeLimit(cfg)); done || !ok {
+					return
+				}
+				time.Sleep(time.Millisecond) // let commands run between passes
+			}
+		}()
+	}
+	return ok
+}
+
+// evictFor evicts until under maxmemory (done) or until limit has passed;
+// ok is false when nothing more can be evicted.
+func (s *Server) evictFor(cfg *Config, limit time.Duration) (done, ok bool) {
+	m := &s.ext.mem
+	if cfg.MaxMemory <= 0 || cfg.MaxMemoryPolicy == policyNoEviction {
+		return true, true
+	}
+	deadline := time.Now().Add(limit)
+	used := m.estimate(s)
 	for used > cfg.MaxMemory {
 		freed := s.evictOne(cfg)
 		if freed == 0 {
-			return false
+			return false, false
 		}
 		used = m.total.Add(-freed)
 		if time.Now().After(deadline) {
-			break // over the budget: let the command run, evict more next time
+			return used <= cfg.MaxMemory, true
 		}
 	}
-	if used <= cfg.MaxMemory {
-		m.over(false, time.Now().UnixNano())
+	m.over(false, time.Now().UnixNano())
+	return true, true
+}
+
+// evictionTimeLimit is Redis's evictionTimeLimitUs: 50us per point of
+// maxmemory-eviction-tenacity up to 10, then +15% per point, none at 100.
+func evictionTimeLimit(cfg *Config) time.Duration {
+	ten, _ := strconv.Atoi(cfg.other["maxmemory-eviction-tenacity"])
+	switch {
+	case ten <= 10:
+		return time.Duration(50*ten) * time.Microsecond
+	case ten < 100:
+		return time.Duration(500*math.Pow(1.15, float64(ten-10))) * time.Microsecond
 	}
-	return true
+	return time.Duration(math.MaxInt64)
 }
 
 func volatilePolicy(p int) bool {

@@ -90,7 +90,6 @@ func (c *Client) setKey(key, val []byte, keepTTL bool) *Entry {
 		old.setStr(val)
 		sh.mem += old.memUsage()
 		sh.version++
-		c.srv.touchEntry(old, c.now)
 		c.dirty++
 		return old
 	}
@@ -99,9 +98,13 @@ func (c *Client) setKey(key, val []byte, keepTTL bool) *Entry {
 		if keepTTL && (old.exp == 0 || old.exp > c.now) {
 			e.exp = old.exp
 		}
+		// Redis's dbOverwrite: the new value inherits the access history
+		// (the caller's lookupWrite already touched it).
+		e.access.Store(old.access.Load())
 		sh.remove(h, old)
+	} else {
+		c.srv.initAccess(e, c.now)
 	}
-	c.srv.touchEntry(e, c.now)
 	sh.put(h, e)
 	c.dirty++
 	return e
@@ -110,7 +113,9 @@ func (c *Client) setKey(key, val []byte, keepTTL bool) *Entry {
 // addEntry inserts a new entry for a key known to be absent.
 func (c *Client) addEntry(e *Entry) {
 	sh, h := c.loc(e.kv[:e.klen])
-	c.srv.touchEntry(e, c.now)
+	if e.access.Load() == 0 {
+		c.srv.initAccess(e, c.now)
+	}
 	sh.put(h, e)
 	c.dirty++
 }

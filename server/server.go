@@ -43,7 +43,7 @@ type Server struct {
 	// monotonic clock read. The cron refreshes wallOffset, so wall-clock
 	// steps (NTP) reach commands within a tick.
 	clockBase  time.Time
-	wallOffset atomic.Int64 // unix ms at clockBase, corrected every tick
+	wallOffset atomic.Int64 // unix ns at clockBase, corrected every tick
 	rngMu    sync.Mutex
 	rng      *rand.Rand
 
@@ -319,7 +319,7 @@ func randomHex(n int) string {
 func (s *Server) updateClocks() {
 	now := time.Now()
 	s.lruClock.Store(uint32(now.Unix()) & (1<<24 - 1))
-	s.wallOffset.Store(now.UnixMilli() - now.Sub(s.clockBase).Milliseconds())
+	s.wallOffset.Store(now.UnixNano() - now.Sub(s.clockBase).Nanoseconds())
 }
 
 // cron is Redis's serverCron: clocks, client timeouts, active expiry.

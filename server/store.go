@@ -41,6 +41,12 @@ const (
 	TypeStream
 )
 
+const (
+	encByContent uint8 = iota
+	encRaw
+	encEmbstr
+)
+
 var typeNames = [...]string{"string", "list", "set", "zset", "hash", "stream"}
 
 // Entry is one key and its value. The key and a string value share one
@@ -49,6 +55,10 @@ type Entry struct {
 	kv   []byte // key bytes, then the string value
 	klen uint32
 	Type uint8
+	// enc records how a string value was made where Redis's OBJECT ENCODING
+	// depends on it: encByContent (SET: int/embstr/raw by content), encRaw
+	// (grown in place by APPEND/SETRANGE), encEmbstr (INCRBYFLOAT).
+	enc uint8
 	// access is Redis's 24-bit LRU field: the LRU clock (seconds) of the last
 	// access, or under an LFU policy the minutes of the last decrement << 8 |
 	// the logarithmic counter. Atomic: readers touch it under a read lock.
@@ -91,6 +101,7 @@ func newObjEntry(key []byte, typ uint8, obj any) *Entry {
 
 // setStr replaces a string value, reusing the allocation when it fits.
 func (e *Entry) setStr(val []byte) {
+	e.enc = encByContent
 	need := int(e.klen) + len(val)
 	if need <= cap(e.kv) && cap(e.kv)-need < 64+need/2 {
 		e.kv = e.kv[:need]
@@ -107,6 +118,7 @@ func (e *Entry) setStr(val []byte) {
 // grown by n (the new bytes are zero or old garbage: the caller fills them).
 // Growth is geometric, as Redis's sds does for APPEND and SETRANGE.
 func (e *Entry) growStr(n int) []byte {
+	e.enc = encRaw
 	need := len(e.kv) + n
 	if need > cap(e.kv) {
 		c := need

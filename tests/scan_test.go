@@ -155,7 +155,7 @@ func TestScanCount(t *testing.T) {
 func TestScanConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	newClient := func() *redis.Client {
-		return redis.NewClient(&redis.Options{Addr: testEnv.shoalAddr, DB: 9, Protocol: 2})
+		return redis.NewClient(&redis.Options{Addr: testEnv.shoalAddr, DB: 11, Protocol: 2})
 	}
 	rdb := newClient()
 	defer rdb.Close()

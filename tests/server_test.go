@@ -406,7 +406,12 @@ func TestServerDebugNotAllowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	p := &pair{t: t, shoal: dial(t, testEnv.shoalAddr), redis: dial(t, addr)}
+	srv, err := startShoal("enable-debug-command no")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	p := &pair{t: t, shoal: dial(t, srv.Addr().String()), redis: dial(t, addr)}
 	p.both("CONFIG", "RESETSTAT")
 	p.script("DEBUG HELP", "DEBUG SLEEP 0", "DEBUG foo", "DEBUG")
 	// Shoal refuses DEBUG inside the handler, so its usec is not 0.
