@@ -18,9 +18,12 @@ type Client struct {
 	fd    int      // the socket's descriptor, for CLIENT LIST; -1 if none
 
 	// Input: a buffer the reader parses requests out of.
-	in     []byte
-	inPos  int // parsed up to here
-	reader reqReader
+	in    []byte
+	inPos int // parsed up to here
+	// batchStart is where the requests of the current read begin (Redis's
+	// query buffer during processing: CLIENT LIST's qbuf).
+	batchStart int
+	reader     reqReader
 
 	// Output: replies of the current pipeline, written once per read.
 	out []byte

@@ -241,8 +241,10 @@ func (s *Server) appendClientLine(b []byte, o, self *Client, now time.Time) []by
 
 	var qbuf, qfree, argvMem, rbs, rbp, obl int
 	if o == self {
-		argvMem, qbuf = argsSize(o.args)
-		qbuf += len(o.in) - o.inPos
+		argvMem = argsSize(o.args)
+		if o.conn != nil {
+			qbuf = len(o.in) - o.batchStart
+		}
 		qfree = cap(o.in) - len(o.in)
 		rbs, rbp = cap(o.in), len(o.in)
 		obl = len(o.out)
@@ -313,18 +315,13 @@ func (s *Server) appendClientLine(b []byte, o, self *Client, now time.Time) []by
 // and its static reply buffer).
 const clientBaseMem = 21 * 1024
 
-// argsSize returns the bytes of the arguments (argv-mem) and the size of
-// their RESP encoding (what they took in the query buffer).
-func argsSize(args [][]byte) (mem, encoded int) {
-	if len(args) == 0 {
-		return 0, 0
-	}
-	encoded = 3 + len(strconv.Itoa(len(args)))
+// argsSize returns the bytes of the arguments (argv-mem).
+func argsSize(args [][]byte) int {
+	n := 0
 	for _, a := range args {
-		mem += len(a)
-		encoded += 5 + len(strconv.Itoa(len(a))) + len(a)
+		n += len(a)
 	}
-	return mem, encoded
+	return n
 }
 
 func appendClientFlags(b []byte, f clientFlags, closing bool) []byte {

@@ -59,9 +59,8 @@ func cmdDebug(c *Client) {
 		debugProtocol(c)
 	case sub == "populate" && n >= 3 && n <= 5:
 		debugPopulate(c)
-	case sub == "jmap", sub == "quicklist-packed-threshold" && n == 3,
-		sub == "set-skip-checksum-validation" && n == 3, sub == "pause-cron" && n == 3,
-		sub == "replybuffer" && n == 4, sub == "stringmatch-test" && n == 2:
+	case sub == "quicklist-packed-threshold" && n == 3, sub == "set-skip-checksum-validation" && n == 3,
+		sub == "pause-cron" && n == 3, sub == "replybuffer" && n == 4:
 		// Tuning knobs of Redis internals Shoal does not have: accepted.
 		c.writeOK()
 	default:

@@ -31,7 +31,8 @@ func serverCommands() []*Command {
 			Tips: []string{"nondeterministic_output"}},
 		{Name: "shutdown", Arity: -1, Flags: adminFlags | flagNoMulti | flagAllowBusy, Handler: cmdShutdown},
 		{Name: "monitor", Arity: 1, Flags: adminFlags, Handler: cmdMonitor},
-		{Name: "debug", Arity: -2, Flags: adminFlags, Handler: cmdDebug},
+		// DEBUG locks what it needs itself (SLEEP stops everything).
+		{Name: "debug", Arity: -2, Flags: adminFlags | flagNoLock, Handler: cmdDebug},
 		{Name: "config", Arity: -2, Subs: []*Command{
 			{Name: "get", Arity: -3, Flags: adminFlags, Handler: cmdConfigGet},
 			{Name: "set", Arity: -4, Flags: adminFlags, Handler: cmdConfigSet,
@@ -86,8 +87,11 @@ type serverExt struct {
 	monMu    sync.Mutex
 	monitors map[*Client]*monitorFeed
 	mem      memTracker
-	// shutdownAsked makes SHUTDOWN idempotent while the owner stops us.
-	shutdownAsked atomic.Bool
+	// shutdownAsked makes SHUTDOWN idempotent while the owner stops us;
+	// shutdownSave/NoSave record its SAVE / NOSAVE option for the owner.
+	shutdownAsked  atomic.Bool
+	shutdownSave   atomic.Bool
+	shutdownNoSave atomic.Bool
 
 	infoHooks  sync.Map // section name -> func() string
 	hists      sync.Map // *Command -> *latencyHist
@@ -234,11 +238,19 @@ func cmdShutdown(c *Client) {
 	if s.ext.shutdownAsked.Swap(true) {
 		return
 	}
+	s.ext.shutdownSave.Store(save)
+	s.ext.shutdownNoSave.Store(nosave)
 	if fn := s.shutdownFn; fn != nil {
 		fn()
 		return
 	}
 	go s.Shutdown(context.Background())
+}
+
+// ShutdownSaveMode reports the SAVE / NOSAVE option of the SHUTDOWN that
+// stopped the server (both false: save if save points are configured).
+func (s *Server) ShutdownSaveMode() (save, nosave bool) {
+	return s.ext.shutdownSave.Load(), s.ext.shutdownNoSave.Load()
 }
 
 // helpReply writes a HELP subcommand's reply the way Redis's

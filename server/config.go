@@ -463,7 +463,24 @@ func configTable() []directive {
 				c.Hz = int(min(max(n, 1), 500))
 				return nil
 			}},
-		prot(stringDir("dir", func(c *Config) *string { return &c.Dir })),
+		// Redis chdir()s to dir; Shoal keeps the absolute path instead (the
+		// process's directory is shared by in-process servers) and files are
+		// made relative to it.
+		prot(directive{name: "dir",
+			get: func(c *Config) string { return c.Dir },
+			set: func(c *Config, v []string) error {
+				abs, err := filepath.Abs(v[0])
+				if err != nil {
+					return err
+				}
+				if st, err := os.Stat(abs); err != nil {
+					return errors.New(errnoText(err))
+				} else if !st.IsDir() {
+					return errors.New("Not a directory")
+				}
+				c.Dir = abs
+				return nil
+			}}),
 		prot(stringDir("dbfilename", func(c *Config) *string { return &c.DBFilename })),
 		{name: "save", flags: dirMulti,
 			get: func(c *Config) string { return c.Save },
@@ -772,8 +789,15 @@ func memToBytes(s string) (int64, bool) {
 // redis-server joins them). Errors name the line as Redis does.
 func LoadConfig(text string) (*Config, error) {
 	cfg := DefaultConfig()
-	table := configTable()
-	seen := map[*directive]bool{}
+	if err := cfg.load(configTable(), text, map[*directive]bool{}, 0); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// load applies config text; include lines load their file the same way
+// (its errors then name its own lines, as Redis's do).
+func (cfg *Config) load(table []directive, text string, seen map[*directive]bool, depth int) error {
 	for i, raw := range strings.Split(text, "\n") {
 		line := strings.TrimSpace(raw)
 		if line == "" || line[0] == '#' {
@@ -781,7 +805,7 @@ func LoadConfig(text string) (*Config, error) {
 		}
 		words, ok := splitArgs([]byte(line), nil)
 		if !ok {
-			return nil, configError(i+1, line, "Unbalanced quotes in configuration line")
+			return configError(i+1, line, "Unbalanced quotes in configuration line")
 		}
 		if len(words) == 0 {
 			continue
@@ -791,29 +815,55 @@ func LoadConfig(text string) (*Config, error) {
 		for j, w := range words[1:] {
 			vals[j] = string(w)
 		}
-		if name == "include" || name == "rename-command" || name == "user" || name == "loadmodule" {
+		switch name {
+		case "include":
+			if len(vals) != 1 {
+				return configError(i+1, line, "Bad directive or wrong number of arguments")
+			}
+			data, err := os.ReadFile(vals[0])
+			if err != nil || depth > 16 {
+				return fmt.Errorf("Fatal error, can't open config file '%s': %s", vals[0], errnoText(err))
+			}
+			if err := cfg.load(table, string(data), seen, depth+1); err != nil {
+				return err
+			}
 			continue
+		case "rename-command", "user", "loadmodule":
+			continue // ACL users, modules and renames are not supported: accepted
 		}
 		d := lookupDirective(table, name)
 		if d == nil {
-			return nil, configError(i+1, line, "Bad directive or wrong number of arguments")
+			return configError(i+1, line, "Bad directive or wrong number of arguments")
 		}
 		if len(vals) == 0 || (d.flags&dirMulti == 0 && len(vals) != 1) {
-			return nil, configError(i+1, line, "wrong number of arguments")
+			return configError(i+1, line, "wrong number of arguments")
 		}
-		// A repeated multi-word directive adds to the first (save 900 1 /
-		// save 300 10); "save" with "" resets it.
-		if d.flags&dirMulti != 0 && seen[d] && !(len(vals) == 1 && vals[0] == "") {
+		// Repeated "save" lines add up ("save 900 1" then "save 300 10");
+		// the first one replaces the default, and save "" clears them.
+		if d.name == "save" && seen[d] && !(len(vals) == 1 && vals[0] == "") {
 			if prev := d.get(cfg); prev != "" {
 				vals = append(strings.Fields(prev), vals...)
 			}
 		}
 		seen[d] = true
 		if err := d.set(cfg, vals); err != nil {
-			return nil, configError(i+1, line, err.Error())
+			return configError(i+1, line, err.Error())
 		}
 	}
-	return cfg, nil
+	return nil
+}
+
+// errnoText is strerror's wording for the usual file errors.
+func errnoText(err error) string {
+	switch {
+	case err == nil:
+		return "Too many levels of symbolic links"
+	case os.IsNotExist(err):
+		return "No such file or directory"
+	case os.IsPermission(err):
+		return "Permission denied"
+	}
+	return err.Error()
 }
 
 func configError(line int, text, msg string) error {
@@ -1006,9 +1056,7 @@ func cmdConfigResetStat(c *Client) {
 			sub.stats.reset()
 		}
 	}
-	s.ext.slowlog.reset()
-	s.ext.latency.reset(nil)
-	s.ext.statsReset()
+	s.ext.statsReset() // not the slowlog nor the latency monitor, as in Redis
 	c.writeOK()
 }
 
@@ -1110,6 +1158,9 @@ func rewriteLines(d *directive, cfg *Config) []string {
 		return lines
 	}
 	if d.flags&dirMulti != 0 && v != "" {
+		return []string{d.name + " " + v}
+	}
+	if v != "" && !strings.ContainsAny(v, " \t\r\n\"'\\") {
 		return []string{d.name + " " + v}
 	}
 	return []string{d.name + " " + string(appendRepr(nil, []byte(v)))}

@@ -105,6 +105,10 @@ func (c *Client) fill() error {
 
 // processInput executes every complete request in the input buffer.
 func (c *Client) processInput() {
+	c.batchStart = c.inPos
+	if c.reader.inProgress() {
+		c.batchStart = c.reader.start
+	}
 	for !c.closeAfterReply && !c.killed.Load() {
 		cfg := c.srv.config()
 		lim := readerLimits{maxBulkLen: cfg.ProtoMaxBulkLen, authed: !c.authRequired(cfg)}

@@ -77,15 +77,17 @@ func (m *memTracker) estimate(s *Server) int64 {
 // invalidate makes the next estimate recount (after FLUSHDB, SWAPDB, ...).
 func (m *memTracker) invalidate() { m.at.Store(0) }
 
-// reset is FLUSHALL: nothing is left.
+// reset is FLUSHALL: nothing is left. It runs with every shard locked, so
+// it must not wait for mu (a refresh holds mu while it reads the shards);
+// a refresh racing with it is corrected by the next one.
 func (m *memTracker) reset() {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.total.Store(0)
 	for i := range m.dbMem {
 		m.dbMem[i].Store(0)
 	}
 	m.at.Store(0)
-	m.mu.Unlock()
 	m.poolMu.Lock()
 	m.pool = m.pool[:0]
 	m.poolMu.Unlock()
@@ -163,7 +165,16 @@ func (s *Server) evictFor(cfg *Config, limit time.Duration) (done, ok bool) {
 	if cfg.MaxMemory <= 0 || cfg.MaxMemoryPolicy == policyNoEviction {
 		return true, true
 	}
-	deadline := time.Now().Add(limit)
+	start := time.Now()
+	deadline := start.Add(limit)
+	defer func() {
+		// The latency monitor's eviction-cycle event, as Redis records it.
+		if th := s.config().LatencyThreshold; th > 0 {
+			if ms := time.Since(start).Milliseconds(); ms >= th {
+				s.ext.latency.add("eviction-cycle", start.Unix(), ms)
+			}
+		}
+	}()
 	used := m.estimate(s)
 	for used > cfg.MaxMemory {
 		freed := s.evictOne(cfg)

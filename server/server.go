@@ -44,8 +44,8 @@ type Server struct {
 	// steps (NTP) reach commands within a tick.
 	clockBase  time.Time
 	wallOffset atomic.Int64 // unix ns at clockBase, corrected every tick
-	rngMu    sync.Mutex
-	rng      *rand.Rand
+	rngMu      sync.Mutex
+	rng        *rand.Rand
 
 	// propagateHook receives every change made by a write command, rewritten
 	// to a deterministic form, while its keys are still locked. Replication

@@ -409,8 +409,8 @@ func cmdLatencyDoctor(c *Client) {
 	c.writeVerbatim(b.String())
 }
 
-// LATENCY GRAPH event: Redis's ASCII chart of the event's samples, one
-// column per sample, heights scaled between the lowest and highest.
+// LATENCY GRAPH event: Redis's ASCII sparkline of the event's samples,
+// one column per sample, 4 rows high, with each sample's age below it.
 func cmdLatencyGraph(c *Client) {
 	m := &c.srv.ext.latency
 	m.mu.Lock()
@@ -421,71 +421,85 @@ func cmdLatencyGraph(c *Client) {
 		c.writeError(fmt.Sprintf(errNoSamples, sanitizeArg(name)))
 		return
 	}
-	var samples []latencySample
+	var seq []sparkSample
+	var lo, hi int64
+	now := time.Now().Unix()
 	for j := 0; j < latencyTSLen; j++ {
-		if s := ts.samples[(ts.idx+j)%latencyTSLen]; s.time != 0 {
-			samples = append(samples, s)
+		s := ts.samples[(ts.idx+j)%latencyTSLen]
+		if s.time == 0 {
+			continue
 		}
-	}
-	lo, hi := samples[0].ms, samples[0].ms
-	for _, s := range samples {
-		lo, hi = min(lo, s.ms), max(hi, s.ms)
+		if len(seq) == 0 {
+			lo, hi = s.ms, s.ms
+		} else {
+			lo, hi = min(lo, s.ms), max(hi, s.ms)
+		}
+		seq = append(seq, sparkSample{s.ms, ageLabel(now - s.time)})
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s - high %d ms, low %d ms (all time high %d ms)\n", name, hi, lo, ts.max)
-	b.WriteString(strings.Repeat("-", 80) + "\n")
-	const rows = 4
-	now := time.Now().Unix()
-	for r := rows - 1; r >= 0; r-- {
-		for _, s := range samples {
-			level := 0
-			if hi > lo {
-				level = int((s.ms - lo) * (rows - 1) / (hi - lo))
-			}
-			switch {
-			case level == r && r == rows-1:
-				b.WriteByte('#')
-			case level == r:
-				b.WriteByte('_')
-			case level > r:
-				b.WriteByte('|')
-			default:
-				b.WriteByte(' ')
-			}
+	b.WriteString(strings.Repeat("-", latencyGraphCols) + "\n")
+	for j := 0; j < len(seq); j += latencyGraphCols {
+		if j != 0 {
+			b.WriteByte('\n')
 		}
-		b.WriteByte('\n')
-	}
-	// The age of each sample, printed vertically.
-	labels := make([]string, len(samples))
-	width := 0
-	for i, s := range samples {
-		labels[i] = ageLabel(now - s.time)
-		width = max(width, len(labels[i]))
-	}
-	for row := 0; row < width; row++ {
-		for _, l := range labels {
-			if row < len(l) {
-				b.WriteByte(l[row])
-			} else {
-				b.WriteByte(' ')
-			}
-		}
-		b.WriteByte('\n')
+		renderSparkline(&b, seq[j:min(j+latencyGraphCols, len(seq))], lo, hi)
 	}
 	c.writeVerbatim(b.String())
 }
 
-// ageLabel is how the graph names a sample's age: 10s, 3m, 2h, 1d.
-func ageLabel(secs int64) string {
-	switch {
-	case secs < 60:
-		return strconv.FormatInt(secs, 10) + "s"
-	case secs < 3600:
-		return strconv.FormatInt(secs/60, 10) + "m"
-	case secs < 86400:
-		return strconv.FormatInt(secs/3600, 10) + "h"
+const latencyGraphCols = 80
+
+type sparkSample struct {
+	value int64
+	label string
+}
+
+// renderSparkline draws samples as Redis's sparkline does with its fill
+// option: 4 rows of 3 levels each ("_o#", '|' below the top), a blank
+// line, then the labels written vertically.
+func renderSparkline(b *strings.Builder, seq []sparkSample, lo, hi int64) {
+	const rows, charsetLen = 4, 3
+	const fill = "_o#"
+	relmax := float64(hi - lo)
+	if relmax == 0 {
+		relmax = 1
 	}
-	return strconv.FormatInt(secs/86400, 10) + "d"
+	steps := charsetLen * rows
+	line := make([]byte, len(seq))
+	for row := 0; ; row++ {
+		more := false
+		for j := range line {
+			line[j] = ' '
+		}
+		for j, s := range seq {
+			step := int(float64(int(float64(s.value-lo)*float64(steps))) / relmax)
+			step = min(max(step, 0), steps-1)
+			if row < rows {
+				more = true
+				idx := step - (rows-row-1)*charsetLen
+				if idx >= 0 && idx < charsetLen {
+					line[j] = fill[idx]
+				} else if idx >= charsetLen {
+					line[j] = '|'
+				}
+				continue
+			}
+			if row == rows { // the margin above the labels
+				more = true
+				break
+			}
+			if k := row - rows - 1; k < len(s.label) {
+				more = true
+				line[j] = s.label[k]
+			}
+		}
+		if !more {
+			return
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
 }
 
 // LATENCY HISTOGRAM [command ...]: calls and a cumulative histogram of
@@ -554,4 +568,17 @@ func cmdLatencyHelp(c *Client) {
 		"    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
 		"    If no commands are specified then all histograms are replied.",
 	})
+}
+
+// ageLabel is how the graph names a sample's age: 10s, 3m, 2h, 1d.
+func ageLabel(secs int64) string {
+	switch {
+	case secs < 60:
+		return strconv.FormatInt(secs, 10) + "s"
+	case secs < 3600:
+		return strconv.FormatInt(secs/60, 10) + "m"
+	case secs < 86400:
+		return strconv.FormatInt(secs/3600, 10) + "h"
+	}
+	return strconv.FormatInt(secs/86400, 10) + "d"
 }

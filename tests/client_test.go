@@ -442,3 +442,87 @@ func TestClientUnblock(t *testing.T) {
 		}
 	}
 }
+
+// qbuf counts what was read with the current request, inline or multibulk,
+// pipelined or not, as Redis's query buffer does.
+func TestClientInfoQueryBuffer(t *testing.T) {
+	p := newPair(t)
+	for _, raw := range []string{
+		"CLIENT INFO\r\n",
+		"PING\r\nCLIENT INFO\r\nPING\r\n",
+		"*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n*1\r\n$4\r\nPING\r\n",
+	} {
+		p.shoal.writeRaw([]byte(raw))
+		p.redis.writeRaw([]byte(raw))
+		var got, want map[string]string
+		for n := strings.Count(strings.ToUpper(raw), "PING"); ; {
+			gr, wr := p.shoal.reply(), p.redis.reply()
+			if strings.HasPrefix(gr, "+PONG") {
+				n--
+				continue
+			}
+			_, got = clientFields(t, clientBulkText(t, gr))
+			_, want = clientFields(t, clientBulkText(t, wr))
+			for ; n > 0; n-- {
+				p.shoal.reply()
+				p.redis.reply()
+			}
+			break
+		}
+		for _, k := range []string{"qbuf", "argv-mem", "cmd"} {
+			if got[k] != want[k] {
+				t.Errorf("%q: %s: shoal %q, redis %q", raw, k, got[k], want[k])
+			}
+		}
+	}
+}
+
+// A MONITOR client is listed with flag O and counts as a normal client;
+// RESET takes it out of monitor mode.
+func TestClientListMonitor(t *testing.T) {
+	p := newPair(t)
+	sid, rid := clientIDOf(t, p.shoal), clientIDOf(t, p.redis)
+	if r := p.shoal.do("MONITOR"); r != "+OK\r\n" {
+		t.Skipf("MONITOR not available yet: %q", r)
+	}
+	p.redis.do("MONITOR")
+	q := connPair(t, testEnv.shoalAddr, testEnv.redisAddr)
+	for _, typ := range []string{"normal", "pubsub"} {
+		got := q.shoal.do("CLIENT", "LIST", "TYPE", typ)
+		want := q.redis.do("CLIENT", "LIST", "TYPE", typ)
+		if strings.Contains(got, "id="+sid+" ") != strings.Contains(want, "id="+rid+" ") {
+			t.Errorf("TYPE %s lists the monitor: shoal %v, redis %v", typ, !strings.Contains(want, "id="+rid+" "), strings.Contains(want, "id="+rid+" "))
+		}
+	}
+	_, gv := clientFields(t, clientBulkText(t, q.shoal.do("CLIENT", "LIST", "ID", sid)))
+	_, wv := clientFields(t, clientBulkText(t, q.redis.do("CLIENT", "LIST", "ID", rid)))
+	for _, k := range []string{"flags", "cmd", "db", "multi"} {
+		if gv[k] != wv[k] {
+			t.Errorf("monitor %s: shoal %q, redis %q", k, gv[k], wv[k])
+		}
+	}
+	// RESET ends monitoring: the next command is answered, and no line of
+	// other clients' commands arrives.
+	// Monitor lines may precede the reply; skip them.
+	for _, c := range []*rconn{p.shoal, p.redis} {
+		c.send("RESET")
+		c.readUntil("+RESET\r\n")
+	}
+	q.eq("PING")
+	p.eq("PING")
+	_, gv = clientFields(t, clientBulkText(t, q.shoal.do("CLIENT", "LIST", "ID", sid)))
+	_, wv = clientFields(t, clientBulkText(t, q.redis.do("CLIENT", "LIST", "ID", rid)))
+	if gv["flags"] != wv["flags"] || gv["flags"] != "N" {
+		t.Errorf("after RESET flags: shoal %q, redis %q", gv["flags"], wv["flags"])
+	}
+}
+
+// clientIDOf asks a connection for its CLIENT ID.
+func clientIDOf(t *testing.T, c *rconn) string {
+	t.Helper()
+	r := c.do("CLIENT", "ID")
+	if !strings.HasPrefix(r, ":") {
+		t.Fatalf("CLIENT ID: %q", r)
+	}
+	return strings.TrimSpace(r[1:])
+}

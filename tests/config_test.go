@@ -4,9 +4,14 @@ package tests
 
 import (
 	"bufio"
+	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/shoaldb/shoal/server"
 )
 
 // cfgPairs parses a CONFIG GET reply (RESP2 array or RESP3 map) into
@@ -229,6 +234,26 @@ func TestConfigTakesEffect(t *testing.T) {
 		t.Errorf("maxclients: %q closed=%v", data, closed)
 	}
 	s.do("CONFIG", "SET", "maxclients", "10000")
+	// port: the server moves to the new port at once; connections stay.
+	oldAddr := s.nc.RemoteAddr().String()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.do("CONFIG", "SET", "port", strconv.Itoa(port)); r != "+OK\r\n" {
+		t.Fatalf("CONFIG SET port: %q", r)
+	}
+	moved := dial(t, "127.0.0.1:"+strconv.Itoa(port))
+	if r := moved.do("PING"); r != "+PONG\r\n" {
+		t.Errorf("PING on the new port: %q", r)
+	}
+	if nc, err := netDialQuick(oldAddr); err == nil {
+		nc.Close()
+		t.Errorf("old port %s still accepts connections", oldAddr)
+	}
+	if r := s.do("PING"); r != "+PONG\r\n" {
+		t.Errorf("PING on an old connection: %q", r)
+	}
 	// proto-max-bulk-len applies to the next request.
 	s.do("CONFIG", "SET", "proto-max-bulk-len", "1mb")
 	s.writeRaw([]byte("*2\r\n$4\r\nECHO\r\n$2000000\r\n"))
@@ -242,5 +267,35 @@ func TestConfigResetStat(t *testing.T) {
 	p.script("GET", "FOO", "SET a")
 	p.eq("CONFIG", "RESETSTAT")
 	p.eq("INFO", "errorstats")
+	// The slowlog survives RESETSTAT.
+	p.both("CONFIG", "SET", "slowlog-log-slower-than", "0")
+	p.both("SLOWLOG", "RESET")
+	p.both("GET", "a")
+	p.both("CONFIG", "RESETSTAT")
+	p.both("CONFIG", "SET", "slowlog-log-slower-than", "10000")
 	p.eq("SLOWLOG", "LEN")
+}
+
+// TestConfigLoad: config text as redis-server reads it, include files too.
+func TestConfigLoad(t *testing.T) {
+	dir := t.TempDir()
+	inc := filepath.Join(dir, "inc.conf")
+	os.WriteFile(inc, []byte("# included\nhz 7\nsave 100 1\nsave 200 2\n"), 0o644)
+	cfg, err := server.LoadConfig("port 0\ninclude " + inc + "\nmaxmemory 2mb\nmaxmemory-policy ALLKEYS-LFU\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg
+	if c.Hz != 7 || c.MaxMemory != 2<<20 || c.Save != "100 1 200 2" {
+		t.Errorf("hz %d maxmemory %d save %q", c.Hz, c.MaxMemory, c.Save)
+	}
+	if v, _ := c.Get("maxmemory-policy"); v != "allkeys-lfu" {
+		t.Errorf("maxmemory-policy %q", v)
+	}
+	os.WriteFile(inc, []byte("hz 7\nnosuch 1\n"), 0o644)
+	_, err = server.LoadConfig("port 0\ninclude " + inc + "\n")
+	want := "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'nosuch 1'\nBad directive or wrong number of arguments"
+	if err == nil || err.Error() != want {
+		t.Errorf("error in included file: %v", err)
+	}
 }

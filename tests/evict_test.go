@@ -152,9 +152,9 @@ func TestEvictPolicies(t *testing.T) {
 			for evUsage(c, append(all, "new")) > limit && time.Now().Before(deadline) {
 				time.Sleep(5 * time.Millisecond)
 			}
-			exists := evExisting(c, all)
+			exists := evExisting(c, append(all, "new"))
 			var gone []string
-			for _, k := range all {
+			for _, k := range append(all, "new") {
 				if !exists[k] {
 					gone = append(gone, k)
 				}
@@ -232,5 +232,73 @@ func TestEvictStats(t *testing.T) {
 	}
 	if got := evInfoField(t, c, "maxmemory"); got != "2000" {
 		t.Errorf("maxmemory %s", got)
+	}
+}
+
+// TestEvictConcurrent: writers under maxmemory, with FLUSHALL, SWAPDB and
+// INFO running alongside, must neither deadlock nor exceed the limit for long.
+func TestEvictConcurrent(t *testing.T) {
+	srv, err := startShoal("maxmemory-policy allkeys-lru", "maxmemory 200kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	addr := srv.Addr().String()
+	stop := time.Now().Add(400 * time.Millisecond)
+	done := make(chan string, 6)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			c := dial(t, addr)
+			for i := 0; time.Now().Before(stop); i++ {
+				if r := c.do("SET", fmt.Sprintf("k%d:%d", w, i), strings.Repeat("x", 300)); r != "+OK\r\n" {
+					done <- "SET: " + r
+					return
+				}
+			}
+			done <- ""
+		}(w)
+	}
+	go func() {
+		c := dial(t, addr)
+		for time.Now().Before(stop) {
+			c.do("FLUSHALL")
+			c.do("SWAPDB", "0", "1")
+			c.do("INFO", "memory")
+			time.Sleep(20 * time.Millisecond)
+		}
+		done <- ""
+	}()
+	go func() {
+		c := dial(t, addr)
+		for time.Now().Before(stop) {
+			c.do("CONFIG", "SET", "maxmemory", "150kb")
+			c.do("CONFIG", "SET", "maxmemory", "200kb")
+		}
+		done <- ""
+	}()
+	for i := 0; i < 6; i++ {
+		select {
+		case msg := <-done:
+			if msg != "" {
+				t.Error(msg)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("deadlock: writers did not finish")
+		}
+	}
+	c := dial(t, addr)
+	var keys []string
+	for db := 0; db < 2; db++ {
+		c.do("SELECT", strconv.Itoa(db))
+		raw := c.do("KEYS", "*")
+		for _, l := range strings.Split(raw, "\r\n") {
+			if strings.HasPrefix(l, "k") {
+				keys = append(keys, l)
+			}
+		}
+		if used := evUsage(c, keys); used > 200<<10 {
+			t.Errorf("db %d holds %d bytes over maxmemory 200kb", db, used)
+		}
+		keys = keys[:0]
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -63,15 +62,6 @@ func srvInfoFields(text string) map[string]map[string]string {
 		}
 	}
 	return out
-}
-
-func srvKeys(m map[string]string) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 func TestServerDBSizeFlush(t *testing.T) {
@@ -139,8 +129,23 @@ func TestServerInfo(t *testing.T) {
 	// Field names, section by section.
 	shoal := srvInfoFields(srvBulk(t, p.shoal.do("INFO", "everything")))
 	redis := srvInfoFields(srvBulk(t, p.redis.do("INFO", "everything")))
+	// Field names in order, section by section.
+	order := func(raw, sec string) string {
+		var names []string
+		in := false
+		for _, l := range strings.Split(srvBulk(t, raw), "\r\n") {
+			if strings.HasPrefix(l, "# ") {
+				in = strings.EqualFold(l[2:], sec)
+				continue
+			}
+			if k, _, ok := strings.Cut(l, ":"); ok && in {
+				names = append(names, k)
+			}
+		}
+		return strings.Join(names, " ")
+	}
 	for _, sec := range []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "cluster"} {
-		got, want := strings.Join(srvKeys(shoal[sec]), " "), strings.Join(srvKeys(redis[sec]), " ")
+		got, want := order(p.shoal.do("INFO", sec), sec), order(p.redis.do("INFO", sec), sec)
 		if got != want {
 			t.Errorf("INFO %s field names\n shoal: %s\n redis: %s", sec, got, want)
 		}
@@ -334,6 +339,19 @@ func TestServerLatency(t *testing.T) {
 			t.Errorf("%s LATENCY DOCTOR: %q", name, doc)
 		}
 	}
+	// A second, longer sample in the next second: the graph has two columns.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 20*time.Millisecond)))
+	p.both("DEBUG", "SLEEP", "0.04")
+	// The graph, digits aside (latencies and ages may differ by one).
+	digits := regexp.MustCompile(`\d+`)
+	if got, want := digits.ReplaceAllString(p.shoal.do("LATENCY", "GRAPH", "command"), "N"),
+		digits.ReplaceAllString(p.redis.do("LATENCY", "GRAPH", "command"), "N"); got != want || !strings.Contains(got, "\n_|\n") {
+		t.Errorf("LATENCY GRAPH\n shoal: %q\n redis: %q", got, want)
+	}
+	if got, want := digits.ReplaceAllString(p.shoal.do("LATENCY", "DOCTOR"), "N"),
+		digits.ReplaceAllString(p.redis.do("LATENCY", "DOCTOR"), "N"); got != want {
+		t.Errorf("LATENCY DOCTOR\n shoal: %q\n redis: %q", got, want)
+	}
 	p.eq("LATENCY", "RESET", "command", "other")
 	p.eq("LATENCY", "LATEST")
 	// HISTOGRAM: calls and power-of-two buckets per command.
@@ -517,7 +535,7 @@ func TestServerCommandLine(t *testing.T) {
 		{"--foo", "bar"}, {"--port", "abc"}, {"--maxmemory-policy", "x"}, {"--port", "1", "2"},
 		{conf, "--hz", "5"}, {"--port"}, {"--save", "--port", "abc"}, {"--hz", "5", "--maxmemory", "1.5gb"},
 		{"--notify-keyspace-events", "xyz"}, {"--loglevel", "loud"}, {"/nonexistent.conf"}, {badQuote},
-		{"--port", "0", "--appendonly", "maybe"}, {"--databases", "0"},
+		{"--port", "0", "--appendonly", "maybe"}, {"--databases", "0"}, {"--dir", "/nonexistent"},
 	} {
 		got, want := run(bin, args...), run("redis-server", args...)
 		if got != want {
@@ -607,4 +625,17 @@ func TestServerSignals(t *testing.T) {
 
 func netDialQuick(addr string) (net.Conn, error) {
 	return net.DialTimeout("tcp", addr, 200*time.Millisecond)
+}
+
+// TestServerCommandInfo: the table entries of this family match Redis's.
+func TestServerCommandInfo(t *testing.T) {
+	p := newPair(t)
+	for _, name := range []string{"dbsize", "flushall", "flushdb", "swapdb", "info", "time", "shutdown",
+		"monitor", "debug", "config|get", "config|set", "config|resetstat", "config|rewrite", "config|help",
+		"slowlog|get", "slowlog|len", "slowlog|reset", "slowlog|help", "latency|latest", "latency|history",
+		"latency|reset", "latency|doctor", "latency|graph", "latency|histogram", "latency|help",
+		"memory|usage", "memory|stats", "memory|doctor", "memory|malloc-stats", "memory|purge", "memory|help"} {
+		// Containers are left out: Redis lists their subcommands in hash order.
+		p.eq("COMMAND", "INFO", name)
+	}
 }
