@@ -73,10 +73,17 @@ type Client struct {
 	// asyncMu guards pushes from other goroutines (MONITOR, pub/sub).
 	asyncMu sync.Mutex
 
-	expiredSeen [][]byte // expired keys a read-locked command saw, reaped after it
-	keyPos      []int    // scratch for key positions
-	locks       []*shard
-	rlock       bool
+	expiredSeen [][]byte      // expired keys a read-locked command saw, reaped after it
+	tick        time.Duration // monotonic time the next command starts at (since srv.clockBase)
+	cmdCache    *Command      // the last top-level command looked up
+	// The first key of the command and its shard, computed by lockFor and
+	// reused by the handler's lookups (crc16 is a tenth of a GET).
+	key0      *byte
+	key0Len   int
+	key0Shard int
+	keyPos    []int // scratch for key positions
+	locks     []*shard
+	rlock     bool
 }
 
 type clientFlags = uint32
@@ -124,6 +131,10 @@ func (c *Client) kill() {
 // authRequired is Redis's authRequired: a password is set and the client
 // has not authenticated.
 func (c *Client) authRequired(cfg *Config) bool { return !c.authed && cfg.RequirePass != "" }
+
+// resetTick reads the clock for the next command (see call): when requests
+// arrive, and after anything that waited.
+func (c *Client) resetTick() { c.tick = time.Since(c.srv.clockBase) }
 
 // Name returns the client's name set by CLIENT SETNAME or HELLO.
 func (c *Client) Name() string {

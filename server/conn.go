@@ -105,6 +105,7 @@ func (c *Client) fill() error {
 
 // processInput executes every complete request in the input buffer.
 func (c *Client) processInput() {
+	c.resetTick()
 	c.batchStart = c.inPos
 	if c.reader.inProgress() {
 		c.batchStart = c.reader.start

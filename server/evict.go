@@ -81,8 +81,6 @@ func (m *memTracker) invalidate() { m.at.Store(0) }
 // it must not wait for mu (a refresh holds mu while it reads the shards);
 // a refresh racing with it is corrected by the next one.
 func (m *memTracker) reset() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.total.Store(0)
 	for i := range m.dbMem {
 		m.dbMem[i].Store(0)

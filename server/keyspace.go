@@ -1,11 +1,16 @@
 package server
 
+import "unsafe"
+
 // The keyspace API handlers use. The caller holds the key's shard lock (the
 // dispatcher took it); these functions apply Redis's lazy expiry, count hits
 // and misses, touch the access clock and mark the command dirty.
 
 // loc is a key's shard and in-shard hash.
 func (c *Client) loc(key []byte) (*shard, uint64) {
+	if unsafe.SliceData(key) == c.key0 && len(key) == c.key0Len && c.key0 != nil {
+		return &c.db.shards[c.key0Shard], c.db.hash(key)
+	}
 	return &c.db.shards[shardOf(key)], c.db.hash(key)
 }
 
