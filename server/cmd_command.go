@@ -140,8 +140,7 @@ func cmdCommandList(c *Client) {
 }
 
 func cmdCommandHelp(c *Client) {
-	lines := []string{
-		"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	c.helpReply("command", []string{
 		"(no subcommand)",
 		"    Return details about all Redis commands.",
 		"COUNT",
@@ -160,13 +159,7 @@ func cmdCommandHelp(c *Client) {
 		"    Return the keys from a full Redis command.",
 		"GETKEYSANDFLAGS <full-command>",
 		"    Return the keys and the access flags from a full Redis command.",
-		"HELP",
-		"    Prints this help.",
-	}
-	c.writeArray(len(lines))
-	for _, l := range lines {
-		c.writeStatus(l)
-	}
+	})
 }
 
 // lookupFullName finds a command by the name COMMAND INFO and DOCS take:

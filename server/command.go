@@ -205,24 +205,20 @@ func newCommandTable() *commandTable {
 // lookup finds a command by name, case-insensitively, without allocating.
 func (t *commandTable) lookup(name []byte) *Command {
 	var buf [32]byte
-	if len(name) > len(buf) {
-		return nil
-	}
-	low := buf[:len(name)]
-	for i, c := range name {
-		if c >= 'A' && c <= 'Z' {
-			c += 32
-		}
-		low[i] = c
-	}
-	return t.byName[string(low)]
+	return t.byName[string(lowerInto(buf[:], name))]
 }
 
 // lookupSub finds a subcommand of cmd.
 func (cmd *Command) lookupSub(name []byte) *Command {
 	var buf [64]byte
+	return cmd.subs[string(lowerInto(buf[:], name))]
+}
+
+// lowerInto lower-cases name into buf; a name longer than buf, which no
+// command has, gives a name no command has.
+func lowerInto(buf, name []byte) []byte {
 	if len(name) > len(buf) {
-		return nil
+		return append(buf[:0], '\x00')
 	}
 	low := buf[:len(name)]
 	for i, c := range name {
@@ -231,5 +227,5 @@ func (cmd *Command) lookupSub(name []byte) *Command {
 		}
 		low[i] = c
 	}
-	return cmd.subs[string(low)]
+	return low
 }

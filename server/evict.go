@@ -198,7 +198,7 @@ func evictionTimeLimit(cfg *Config) time.Duration {
 	case ten < 100:
 		return time.Duration(500*math.Pow(1.15, float64(ten-10))) * time.Microsecond
 	}
-	return time.Duration(math.MaxInt64)
+	return time.Hour // "no limit"
 }
 
 func volatilePolicy(p int) bool {
