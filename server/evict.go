@@ -177,11 +177,17 @@ func (s *Server) evictFor(cfg *Config, limit time.Duration) (done, ok bool) {
 	for used > cfg.MaxMemory {
 		freed := s.evictOne(cfg)
 		if freed == 0 {
+			// Nothing found: the cached total may be stale (FLUSHDB, DEL,
+			// SWAPDB); recount before answering OOM.
+			m.invalidate()
+			if used = m.estimate(s); used <= cfg.MaxMemory {
+				break
+			}
 			return false, false
 		}
 		used = m.total.Add(-freed)
-		if time.Now().After(deadline) {
-			return used <= cfg.MaxMemory, true
+		if used > cfg.MaxMemory && time.Now().After(deadline) {
+			return false, true
 		}
 	}
 	m.over(false, time.Now().UnixNano())
@@ -232,44 +238,16 @@ func (s *Server) evictOne(cfg *Config) int64 {
 // into the pool, which stays sorted by ascending score.
 func (s *Server) fillEvictPool(cfg *Config) {
 	m := &s.ext.mem
-	volatile := volatilePolicy(cfg.MaxMemoryPolicy)
-	now := time.Now().UnixMilli()
-	clk := s.lruClock.Load()
 	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	var found []evictCand
-	for i, db := range s.dbs {
-		if i < len(m.dbMem) && m.dbMem[i].Load() <= 0 {
-			continue
-		}
-		got := 0
-		for tries := 0; got < cfg.MaxMemorySamples && tries < cfg.MaxMemorySamples*8; tries++ {
-			sh := &db.shards[rand.IntN(nShards)]
-			sh.mu.RLock()
-			var e *Entry
-			if volatile {
-				if n := sh.exp.Len(); n > 0 {
-					it, _ := sh.exp.GetAt(rand.IntN(n))
-					e = it.e
-				}
-			} else {
-				e = sh.randomEntry(rng)
+	// Databases the last count found empty are skipped, unless that finds
+	// nothing: the count may predate a SWAPDB or new keys.
+	for pass := 0; pass < 2 && len(found) == 0; pass++ {
+		for i, db := range s.dbs {
+			if pass == 0 && i < len(m.dbMem) && m.dbMem[i].Load() <= 0 {
+				continue
 			}
-			if e != nil {
-				var score float64
-				switch cfg.MaxMemoryPolicy {
-				case policyAllKeysLRU, policyVolatileLRU:
-					score = float64(lruIdle(clk, e.access.Load()))
-				case policyAllKeysLFU, policyVolatileLFU:
-					score = 255 - float64(s.lfuDecayed(e, now))
-				case policyVolatileTTL:
-					score = -float64(e.exp)
-				default:
-					score = rand.Float64()
-				}
-				found = append(found, evictCand{db.id, strings.Clone(e.Key()), score})
-				got++
-			}
-			sh.mu.RUnlock()
+			found = s.sampleDB(cfg, db, rng, found)
 		}
 	}
 	m.poolMu.Lock()
@@ -296,6 +274,45 @@ func (s *Server) fillEvictPool(cfg *Config) {
 	if over := len(m.pool) - evictPoolSize; over > 0 {
 		m.pool = append(m.pool[:0], m.pool[over:]...)
 	}
+}
+
+// sampleDB appends up to maxmemory-samples candidates from random shards
+// of db, scored by the policy (higher evicts first).
+func (s *Server) sampleDB(cfg *Config, db *DB, rng *rand.Rand, found []evictCand) []evictCand {
+	volatile := volatilePolicy(cfg.MaxMemoryPolicy)
+	now := time.Now().UnixMilli()
+	clk := s.lruClock.Load()
+	got := 0
+	for tries := 0; got < cfg.MaxMemorySamples && tries < cfg.MaxMemorySamples*8; tries++ {
+		sh := &db.shards[rng.IntN(nShards)]
+		sh.mu.RLock()
+		var e *Entry
+		if volatile {
+			if n := sh.exp.Len(); n > 0 {
+				it, _ := sh.exp.GetAt(rng.IntN(n))
+				e = it.e
+			}
+		} else {
+			e = sh.randomEntry(rng)
+		}
+		if e != nil {
+			var score float64
+			switch cfg.MaxMemoryPolicy {
+			case policyAllKeysLRU, policyVolatileLRU:
+				score = float64(lruIdle(clk, e.access.Load()))
+			case policyAllKeysLFU, policyVolatileLFU:
+				score = 255 - float64(s.lfuDecayed(e, now))
+			case policyVolatileTTL:
+				score = -float64(e.exp)
+			default:
+				score = rng.Float64()
+			}
+			found = append(found, evictCand{db.id, strings.Clone(e.Key()), score})
+			got++
+		}
+		sh.mu.RUnlock()
+	}
+	return found
 }
 
 // evictKey deletes a pool candidate if it still exists and still qualifies.

@@ -21,6 +21,10 @@ func (s *Server) activeExpireCycle() {
 	for _, db := range s.dbs {
 		for i := range db.shards {
 			sh := &db.shards[i]
+			// DEBUG SET-ACTIVE-EXPIRE 0 stops a cycle already running.
+			if !s.config().ActiveExpire {
+				return
+			}
 			for {
 				now := time.Now()
 				if now.After(deadline) {
