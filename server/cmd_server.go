@@ -94,7 +94,6 @@ type serverExt struct {
 	shutdownNoSave atomic.Bool
 
 	infoHooks  sync.Map // section name -> func() string
-	hists      sync.Map // *Command -> *latencyHist
 	rates      rateSampler
 	peakMem    atomic.Int64
 	startupMem int64
@@ -121,7 +120,7 @@ func (s *Server) afterCall(c *Client, cmd *Command, start time.Time, dur time.Du
 	cfg := s.config()
 	us := dur.Microseconds()
 	if cfg.LatencyTracking {
-		s.ext.hist(cmd).record(us)
+		cmd.stats.hist.record(us)
 	}
 	if cfg.SlowlogSlowerThan >= 0 && us >= cfg.SlowlogSlowerThan && cmd.Flags&flagSkipSlowlog == 0 {
 		s.ext.slowlog.add(c, cmd, start, us, cfg.SlowlogMaxLen)

@@ -131,6 +131,7 @@ type cmdStats struct {
 	usec     atomic.Int64
 	rejected atomic.Int64
 	failed   atomic.Int64
+	hist     latencyHist // LATENCY HISTOGRAM and INFO latencystats
 }
 
 // FullName is the name Redis prints for the command: "get", "config|get".

@@ -330,8 +330,8 @@ func (s *Server) infoSection(b *strings.Builder, name string) {
 		}
 		pcts, _ := cfg.Get("latency-tracking-info-percentiles")
 		for _, cmd := range s.allCommands() {
-			h, ok := s.ext.hists.Load(cmd)
-			if !ok || cmd.stats.calls.Load() == 0 {
+			h := &cmd.stats.hist
+			if cmd.stats.calls.Load() == 0 {
 				continue
 			}
 			var parts []string
@@ -340,7 +340,7 @@ func (s *Server) infoSection(b *strings.Builder, name string) {
 				if err != nil {
 					continue
 				}
-				parts = append(parts, fmt.Sprintf("p%s=%.3f", p, h.(*latencyHist).percentile(q)))
+				parts = append(parts, fmt.Sprintf("p%s=%.3f", p, h.percentile(q)))
 			}
 			f("latency_percentiles_usec_"+cmd.FullName(), strings.Join(parts, ","))
 		}
@@ -588,13 +588,10 @@ func (h *latencyHist) percentile(q float64) float64 {
 	return float64(int64(1) << (len(h.buckets) - 1))
 }
 
-// hist returns cmd's histogram, creating it on first use.
-func (e *serverExt) hist(cmd *Command) *latencyHist {
-	if h, ok := e.hists.Load(cmd); ok {
-		return h.(*latencyHist)
+func (h *latencyHist) reset() {
+	for i := range h.buckets {
+		h.buckets[i].Store(0)
 	}
-	h, _ := e.hists.LoadOrStore(cmd, &latencyHist{})
-	return h.(*latencyHist)
 }
 
 // ---- instantaneous rates, sampled like Redis's trackInstantaneousMetric ----
@@ -657,10 +654,6 @@ func (e *serverExt) notePeak(used int64) int64 {
 // statsReset is CONFIG RESETSTAT's part for this family.
 func (e *serverExt) statsReset() {
 	e.peakMem.Store(0)
-	e.hists.Range(func(k, _ any) bool {
-		e.hists.Delete(k)
-		return true
-	})
 }
 
 // replID is the replication ID INFO shows (DEBUG CHANGE-REPL-ID renews it).

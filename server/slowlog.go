@@ -536,7 +536,7 @@ func cmdLatencyHistogram(c *Client) {
 	}
 	c.writeMap(len(cmds))
 	for _, cmd := range cmds {
-		h := s.ext.hist(cmd)
+		h := &cmd.stats.hist
 		c.writeBulkString(cmd.FullName())
 		c.writeMap(2)
 		c.writeBulkString("calls")
