@@ -73,10 +73,6 @@ func (c *Client) dispatch(args [][]byte) {
 		}
 		c.resetTick()
 	}
-	if c.has(clientMulti) && cmd.Flags&flagNotQueued == 0 {
-		c.queue(cmd)
-		return
-	}
 	c.call(cmd)
 }
 
@@ -87,11 +83,6 @@ func (c *Client) reject(cmd *Command, msg string) {
 	if cmd != nil {
 		cmd.stats.rejected.Add(1)
 	}
-}
-
-// queue is MULTI's queueing; the transactions family replaces it.
-func (c *Client) queue(cmd *Command) {
-	c.writeStatus("QUEUED")
 }
 
 // call runs cmd's handler with its shards locked and the clock frozen, then
