@@ -116,7 +116,7 @@ func TestClientListFields(t *testing.T) {
 	}
 
 	// Another connection, as seen in CLIENT LIST ID by the first one.
-	other := connPair(t, testEnv.shoalAddr, testEnv.redisAddr)
+	other := pairAt(t, testEnv.shoalAddr, testEnv.redisAddr)
 	other.both("CLIENT", "SETNAME", "other")
 	other.both("SELECT", "7")
 	other.both("CLIENT", "NO-EVICT", "on")
@@ -235,7 +235,7 @@ func TestClientNoEvict(t *testing.T) {
 func TestClientKill(t *testing.T) {
 	p := newPair(t)
 	victims := func() (*pair, string, string) {
-		v := connPair(t, testEnv.shoalAddr, testEnv.redisAddr)
+		v := pairAt(t, testEnv.shoalAddr, testEnv.redisAddr)
 		v.eq("PING")
 		return v, strings.TrimSpace(v.shoal.do("CLIENT", "ID")[1:]), strings.TrimSpace(v.redis.do("CLIENT", "ID")[1:])
 	}
@@ -310,7 +310,7 @@ func TestClientKill(t *testing.T) {
 		t.Errorf("KILL own ID SKIPME no: shoal %q redis %q", got, want)
 	}
 	// The old form kills the caller too, after replying OK.
-	q := connPair(t, testEnv.shoalAddr, testEnv.redisAddr)
+	q := pairAt(t, testEnv.shoalAddr, testEnv.redisAddr)
 	got, want = q.shoal.do("CLIENT", "KILL", q.shoal.nc.LocalAddr().String()), q.redis.do("CLIENT", "KILL", q.redis.nc.LocalAddr().String())
 	if got != want || got != "+OK\r\n" || !closed(q.shoal) || !closed(q.redis) {
 		t.Errorf("KILL own addr: shoal %q redis %q", got, want)
@@ -486,7 +486,7 @@ func TestClientListMonitor(t *testing.T) {
 		t.Skipf("MONITOR not available yet: %q", r)
 	}
 	p.redis.do("MONITOR")
-	q := connPair(t, testEnv.shoalAddr, testEnv.redisAddr)
+	q := pairAt(t, testEnv.shoalAddr, testEnv.redisAddr)
 	for _, typ := range []string{"normal", "pubsub"} {
 		got := q.shoal.do("CLIENT", "LIST", "TYPE", typ)
 		want := q.redis.do("CLIENT", "LIST", "TYPE", typ)

@@ -13,32 +13,6 @@ import (
 // the connection-level behaviour around them (requirepass, protected mode,
 // maxclients, timeout).
 
-// connServers starts a Shoal and a redis-server with the given settings
-// (Shoal config lines, redis-server arguments), stopped when the test ends.
-func connServers(t *testing.T, shoalConf []string, redisArgs []string) (shoalAddr, redisAddr string) {
-	t.Helper()
-	needRedis(t)
-	srv, err := startShoal(shoalConf...)
-	if err != nil {
-		t.Fatalf("start shoal: %v", err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cmd, addr, err := startRedis(redisArgs...)
-	if err != nil {
-		t.Fatalf("start redis: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	return srv.Addr().String(), addr
-}
-
-// connPair connects to the two given servers without flushing them.
-func connPair(t *testing.T, shoalAddr, redisAddr string) *pair {
-	return &pair{t: t, shoal: dial(t, shoalAddr), redis: dial(t, redisAddr)}
-}
-
 var (
 	reClientID  = regexp.MustCompile(`\bid=\d+`)
 	reHelloID   = regexp.MustCompile(`(\$2\r\nid\r\n):\d+`)
@@ -209,8 +183,8 @@ func TestConnQuit(t *testing.T) {
 }
 
 func TestConnRequirePass(t *testing.T) {
-	sa, ra := connServers(t, []string{"requirepass secret"}, []string{"--requirepass", "secret"})
-	p := connPair(t, sa, ra)
+	sa, ra := ownServers(t, []string{"requirepass secret"}, []string{"--requirepass", "secret"})
+	p := pairAt(t, sa, ra)
 	p.script(
 		"GET a", "PING", "ECHO x", "SELECT 1", "CLIENT ID", "foo bar", "ECHO",
 		"HELLO", "HELLO 3", "HELLO 2 setname x", "HELLO 9", "HELLO 2 auth default bad",
@@ -268,8 +242,8 @@ func TestConnRequirePass(t *testing.T) {
 // CONFIG SET requirepass applies to AUTH at once; connections that are
 // already authenticated stay so, new ones must authenticate.
 func TestConnConfigSetRequirePass(t *testing.T) {
-	sa, ra := connServers(t, nil, nil)
-	p := connPair(t, sa, ra)
+	sa, ra := ownServers(t, nil, nil)
+	p := pairAt(t, sa, ra)
 	if r := p.shoal.do("CONFIG", "SET", "requirepass", "pw"); r != "+OK\r\n" {
 		t.Skipf("CONFIG SET requirepass not available yet: %q", r)
 	}
@@ -277,12 +251,12 @@ func TestConnConfigSetRequirePass(t *testing.T) {
 	p.eq("PING")
 	p.eq("AUTH", "bad")
 	p.eq("AUTH", "pw")
-	q := connPair(t, sa, ra)
+	q := pairAt(t, sa, ra)
 	q.eq("PING")
 	q.eq("AUTH", "pw")
 	q.eq("PING")
 	p.eq("CONFIG", "SET", "requirepass", "")
-	r := connPair(t, sa, ra)
+	r := pairAt(t, sa, ra)
 	r.eq("PING")
 	r.eq("AUTH", "x")
 }
@@ -291,7 +265,7 @@ func TestConnConfigSetRequirePass(t *testing.T) {
 // the DENIED text and is disconnected. 127.0.0.2 is loopback to the kernel
 // but not to Redis.
 func TestConnProtectedMode(t *testing.T) {
-	sa, ra := connServers(t, []string{"protected-mode yes"}, []string{"--protected-mode", "yes"})
+	sa, ra := ownServers(t, []string{"protected-mode yes"}, []string{"--protected-mode", "yes"})
 	from := func(addr, src string) (string, bool) {
 		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 2 * time.Second}
 		nc, err := d.Dial("tcp", addr)
@@ -312,7 +286,7 @@ func TestConnProtectedMode(t *testing.T) {
 		t.Errorf("from 127.0.0.2\n shoal: %q closed=%v\n redis: %q closed=%v", got, gotClosed, want, wantClosed)
 	}
 	// 127.0.0.1 is served.
-	p := connPair(t, sa, ra)
+	p := pairAt(t, sa, ra)
 	p.eq("PING")
 	// With a password set the peer is served (and must authenticate).
 	if r := p.shoal.do("CONFIG", "SET", "requirepass", "pw"); r != "+OK\r\n" {
@@ -339,7 +313,7 @@ func connPingFrom127002(t *testing.T, addr string) (string, error) {
 }
 
 func TestConnMaxClients(t *testing.T) {
-	sa, ra := connServers(t, []string{"maxclients 1"}, []string{"--maxclients", "1"})
+	sa, ra := ownServers(t, []string{"maxclients 1"}, []string{"--maxclients", "1"})
 	// The start-up probe's connection may still hold redis-server's only
 	// slot for a moment.
 	p := &pair{t: t, shoal: dial(t, sa)}
@@ -392,12 +366,7 @@ func rawExchangeQuick(t *testing.T, addr, raw string) (string, error) {
 
 // The timeout directive closes clients idle for longer, but not active ones.
 func TestConnIdleTimeout(t *testing.T) {
-	srv, err := startShoal("timeout 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	addr := srv.Addr().String()
+	addr := ownShoal(t, "timeout 1").Addr().String()
 	idle := dial(t, addr)
 	active := dial(t, addr)
 	if r := idle.do("PING"); r != "+PONG\r\n" {

@@ -14,12 +14,7 @@ import (
 // evConn starts a Shoal of its own with directives and connects to it.
 func evConn(t *testing.T, directives ...string) *rconn {
 	t.Helper()
-	srv, err := startShoal(directives...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return dial(t, srv.Addr().String())
+	return dial(t, ownShoal(t, directives...).Addr().String())
 }
 
 // evPipeline sends every command, then reads every reply.
@@ -239,12 +234,7 @@ func TestEvictStats(t *testing.T) {
 // TestEvictConcurrent: writers under maxmemory, with FLUSHALL, SWAPDB and
 // INFO running alongside, must neither deadlock nor exceed the limit for long.
 func TestEvictConcurrent(t *testing.T) {
-	srv, err := startShoal("maxmemory-policy allkeys-lru", "maxmemory 200kb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	addr := srv.Addr().String()
+	addr := ownShoal(t, "maxmemory-policy allkeys-lru", "maxmemory 200kb").Addr().String()
 	stop := time.Now().Add(400 * time.Millisecond)
 	done := make(chan string, 6)
 	for w := 0; w < 4; w++ {

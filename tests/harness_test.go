@@ -331,3 +331,38 @@ func (p *pair) script(lines ...string) {
 		p.eq(strings.Fields(l)...)
 	}
 }
+
+// ownShoal starts a Shoal of the test's own with extra directives, stopped
+// when the test ends, and returns the server.
+func ownShoal(t testing.TB, directives ...string) *server.Server {
+	t.Helper()
+	srv, err := startShoal(directives...)
+	if err != nil {
+		t.Fatalf("start shoal: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// ownServers starts a Shoal and a redis-server of the test's own with the
+// given settings (Shoal config lines, redis-server arguments), stopped when
+// the test ends.
+func ownServers(t testing.TB, shoalConf []string, redisArgs []string) (shoalAddr, redisAddr string) {
+	t.Helper()
+	needRedis(t)
+	srv := ownShoal(t, shoalConf...)
+	cmd, addr, err := startRedis(redisArgs...)
+	if err != nil {
+		t.Fatalf("start redis: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return srv.Addr().String(), addr
+}
+
+// pairAt connects to the two given servers without flushing them.
+func pairAt(t testing.TB, shoalAddr, redisAddr string) *pair {
+	return &pair{t: t, shoal: dial(t, shoalAddr), redis: dial(t, redisAddr)}
+}

@@ -287,21 +287,8 @@ func TestKeysObject(t *testing.T) {
 // TestKeysObjectLFU runs OBJECT FREQ and IDLETIME under an LFU policy, on a
 // Shoal and a redis-server started for it.
 func TestKeysObjectLFU(t *testing.T) {
-	needRedis(t)
-	srv, err := startShoal("maxmemory-policy allkeys-lfu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	cmd, addr, err := startRedis("--maxmemory-policy", "allkeys-lfu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	p := &pair{t: t, shoal: dial(t, srv.Addr().String()), redis: dial(t, addr)}
+	shoalAddr, redisAddr := ownServers(t, []string{"maxmemory-policy allkeys-lfu"}, []string{"--maxmemory-policy", "allkeys-lfu"})
+	p := pairAt(t, shoalAddr, redisAddr)
 	p.script("SET k 1", "OBJECT IDLETIME k", "OBJECT IDLETIME nokey", "OBJECT FREQ nokey", "OBJECT REFCOUNT k")
 	// A copy is a new value with the initial counter; RENAME keeps the value
 	// and its counter, after the access of looking it up (5 -> 6 for sure).
@@ -331,11 +318,7 @@ func TestKeysRESP3(t *testing.T) {
 
 // TestKeysPropagation checks the forms the expiry commands replicate in.
 func TestKeysPropagation(t *testing.T) {
-	srv, err := startShoal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := ownShoal(t)
 	lines := make(chan string, 100)
 	srv.SetPropagateHook(func(db int, args [][]byte) {
 		s := make([]string, len(args))

@@ -23,12 +23,7 @@ import (
 func srvPair(t *testing.T, directives ...string) *pair {
 	t.Helper()
 	needRedis(t)
-	srv, err := startShoal(directives...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	p := &pair{t: t, shoal: dial(t, srv.Addr().String()), redis: dial(t, testEnv.redisAddr)}
+	p := pairAt(t, ownShoal(t, directives...).Addr().String(), testEnv.redisAddr)
 	p.both("FLUSHALL")
 	return p
 }
@@ -418,18 +413,8 @@ func TestServerDebug(t *testing.T) {
 }
 
 func TestServerDebugNotAllowed(t *testing.T) {
-	needRedis(t)
-	cmd, addr, err := startRedis("--enable-debug-command", "no")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	srv, err := startShoal("enable-debug-command no")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	p := &pair{t: t, shoal: dial(t, srv.Addr().String()), redis: dial(t, addr)}
+	shoalAddr, redisAddr := ownServers(t, []string{"enable-debug-command no"}, []string{"--enable-debug-command", "no"})
+	p := pairAt(t, shoalAddr, redisAddr)
 	p.both("CONFIG", "RESETSTAT")
 	p.script("DEBUG HELP", "DEBUG SLEEP 0", "DEBUG foo", "DEBUG")
 	// Shoal refuses DEBUG inside the handler, so its usec is not 0.

@@ -382,21 +382,8 @@ func randomWord(rng *rand.Rand, n int) string {
 // TestStringLengthLimit runs both servers with the smallest
 // proto-max-bulk-len so that APPEND and SETRANGE reach it cheaply.
 func TestStringLengthLimit(t *testing.T) {
-	needRedis(t)
-	srv, err := startShoal("proto-max-bulk-len 1048576")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	cmd, addr, err := startRedis("--proto-max-bulk-len", "1048576")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	p := &pair{t: t, shoal: dial(t, srv.Addr().String()), redis: dial(t, addr)}
+	shoalAddr, redisAddr := ownServers(t, []string{"proto-max-bulk-len 1048576"}, []string{"--proto-max-bulk-len", "1048576"})
+	p := pairAt(t, shoalAddr, redisAddr)
 	half := strings.Repeat("x", 600000)
 	p.eq("APPEND", "a", half)
 	p.eq("APPEND", "a", half)
@@ -456,11 +443,7 @@ func TestStringPropagation(t *testing.T) {
 		cmd.Process.Kill()
 		cmd.Wait()
 	}()
-	srv, err := startShoal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := ownShoal(t)
 	var mu sync.Mutex
 	var shoalStream [][]string
 	srv.SetPropagateHook(func(db int, args [][]byte) {
