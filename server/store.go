@@ -23,6 +23,15 @@ import (
 //
 // Keys with a TTL are also in a B-tree ordered by expiry time, so the active
 // expiry cycle removes due keys in order instead of by sampling.
+//
+// Point-in-time snapshots (BGSAVE, a replica's full sync) do not need a copy
+// of the table: a snapshot walks each shard in hash order, so at any moment
+// "not yet written" is exactly "hash above the walk's cursor in this shard".
+// A write to such an entry first hands the entry's current value to the
+// snapshot (the version shards count makes the check cheap), then changes
+// it. This is design.md's shape (b), with the walk order for free; values
+// changed in place (APPEND, SETRANGE, later lists and sets) go through the
+// same hand-off.
 
 // nShards is the number of shards per database: a power of two that divides
 // Redis Cluster's 16384 slots, so keys with the same {hash tag} share a shard.
