@@ -118,7 +118,7 @@ func (c *Client) setGeneric(o *setOpts, key, val []byte, intReply bool) {
 		}
 		return
 	}
-	e := c.setKey(key, val, o.keepTTL)
+	e := c.overwrite(key, old, val, o.keepTTL)
 	if o.hasExpire {
 		c.setExpire(e, o.expireAt)
 		// Replicas and the AOF get an absolute time, so they agree on it;
@@ -259,10 +259,11 @@ func invalidExpireErr(cmd string) string {
 
 // GETSET key value: GET then SET, propagated as SET.
 func cmdGetSet(c *Client) {
-	if _, ok := c.getForWrite(c.args[1]); !ok {
+	old, ok := c.getForWrite(c.args[1])
+	if !ok {
 		return
 	}
-	c.setKey(c.args[1], c.args[2], false)
+	c.overwrite(c.args[1], old, c.args[2], false)
 	c.propArgs = [][]byte{[]byte("SET"), c.args[1], c.args[2]}
 }
 

@@ -39,7 +39,8 @@ func cmdIncrBy(c *Client) {
 func (c *Client) incrBy(by int64) {
 	key := c.args[1]
 	var v int64
-	if e := c.lookupWrite(key); e != nil {
+	e := c.lookupWrite(key)
+	if e != nil {
 		if e.Type != TypeString {
 			c.writeError(errWrongType)
 			return
@@ -56,7 +57,7 @@ func (c *Client) incrBy(by int64) {
 	}
 	v += by
 	var buf [20]byte
-	c.setKey(key, appendInt(buf[:0], v), true)
+	c.overwrite(key, e, appendInt(buf[:0], v), true)
 	c.writeInt(v)
 }
 
@@ -90,7 +91,7 @@ func cmdIncrByFloat(c *Client) {
 	}
 	val := datatypes.FormatLongDouble(sum)
 	// Redis stores INCRBYFLOAT's result as an embstr, whatever it looks like.
-	c.setKey(key, val, true).enc = encEmbstr
+	c.overwrite(key, e, val, true).enc = encEmbstr
 	c.writeBulk(val)
 	c.propArgs = [][]byte{[]byte("SET"), key, val, []byte("KEEPTTL")}
 }

@@ -89,7 +89,20 @@ func (c *Client) touch(e *Entry) {
 // keepTTL keeps an existing expiry; otherwise the key becomes persistent.
 func (c *Client) setKey(key, val []byte, keepTTL bool) *Entry {
 	sh, h := c.loc(key)
-	old := sh.get(h, key)
+	return c.storeStr(sh, h, sh.get(h, key), key, val, keepTTL)
+}
+
+// overwrite is setKey for a handler that has just looked key up with
+// lookupWrite or lookupRead under its write lock: old is what that returned
+// (the live entry, or nil; an expired one was removed), so the table is not
+// probed twice.
+func (c *Client) overwrite(key []byte, old *Entry, val []byte, keepTTL bool) *Entry {
+	sh, h := c.loc(key)
+	return c.storeStr(sh, h, old, key, val, keepTTL)
+}
+
+// storeStr stores val under key in place of old (nil if absent).
+func (c *Client) storeStr(sh *shard, h uint64, old *Entry, key, val []byte, keepTTL bool) *Entry {
 	if old != nil && old.Type == TypeString && (old.exp == 0 || (keepTTL && old.exp > c.now)) {
 		sh.mem -= old.memUsage()
 		old.setStr(val)
