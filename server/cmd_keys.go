@@ -234,6 +234,7 @@ func dupEntry(key []byte, e *Entry, deep bool) *Entry {
 		n = newObjEntry(key, e.Type, obj)
 	}
 	n.exp = e.exp
+	n.enc = e.enc // Redis moves the object, and COPY duplicates its encoding
 	return n
 }
 

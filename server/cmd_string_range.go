@@ -73,7 +73,9 @@ func cmdSetRange(c *Client) {
 		}
 		buf := make([]byte, int(off)+len(val))
 		copy(buf[off:], val)
-		c.addEntry(newEntry(key, buf))
+		e := newEntry(key, buf)
+		e.enc = encRaw // Redis builds it as a raw string, however short
+		c.addEntry(e)
 		c.writeInt(int64(len(buf)))
 		return
 	}

@@ -17,5 +17,10 @@ func TestStringEncodingHistory(t *testing.T) {
 		"INCR f2", "OBJECT ENCODING f2",
 		"SET big 012345678901234567890123456789012345678901234", "OBJECT ENCODING big",
 		"APPEND new x", "OBJECT ENCODING new",
+		// A key SETRANGE creates is raw; RENAME, MOVE and COPY keep the encoding.
+		"SETRANGE sr 2 xy", "OBJECT ENCODING sr",
+		"SET c 12", "APPEND c 3", "COPY c c2", "OBJECT ENCODING c2",
+		"RENAME c c3", "OBJECT ENCODING c3",
+		"MOVE c3 1", "SELECT 1", "OBJECT ENCODING c3", "SELECT 0",
 	)
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -74,9 +75,39 @@ func TestRandomDifferential(t *testing.T) {
 		func() []string { return []string{"DBSIZE"} },
 		func() []string { return []string{"GETEX", key(), "PERSIST"} },
 		func() []string { return []string{"STRLEN", key()} },
+		func() []string { return []string{"OBJECT", "ENCODING", key()} },
+		func() []string { return []string{"MOVE", key(), strconv.Itoa(r.IntN(3))} },
+		func() []string { return []string{"COPY", key(), key(), "DB", strconv.Itoa(r.IntN(3))} },
+		func() []string { return []string{"SELECT", strconv.Itoa(r.IntN(3))} },
+		func() []string { return []string{"SWAPDB", strconv.Itoa(r.IntN(3)), strconv.Itoa(r.IntN(3))} },
+		func() []string { return []string{"GETEX", key(), "EXAT", farTime()} },
+		func() []string { return []string{"SET", key(), val(), "EXAT", farTime(), "GET"} },
+		func() []string { return []string{"SETRANGE", key(), strconv.Itoa(r.IntN(3000)), val()} },
+		func() []string { return []string{"HELLO", strconv.Itoa(2 + r.IntN(2))} },
+		func() []string { return []string{"TOUCH", key(), key()} },
+		func() []string { return []string{"UNLINK", key()} },
 	}
+	// The recent commands, shown when a reply differs.
+	var history []string
+	defer func() {
+		if t.Failed() {
+			t.Logf("last commands:\n%s", strings.Join(history, "\n"))
+		}
+	}()
 	for i := 0; i < *randomSteps && !t.Failed(); i++ {
-		p.eq(gens[r.IntN(len(gens))]()...)
+		args := gens[r.IntN(len(gens))]()
+		history = append(history, quoteArgs(args))
+		if len(history) > 40 {
+			history = history[1:]
+		}
+		if args[0] == "HELLO" {
+			p.both(args...) // switches RESP2/RESP3; the reply carries the client id
+			continue
+		}
+		p.eq(args...)
 	}
-	p.eqUnordered("KEYS", "*")
+	for db := 0; db < 3; db++ {
+		p.eq("SELECT", strconv.Itoa(db))
+		p.eqUnordered("KEYS", "*")
+	}
 }
