@@ -89,8 +89,12 @@ func TestRandomDifferential(t *testing.T) {
 		func() []string { return []string{"LCS", key(), key(), "IDX", "MINMATCHLEN", num(), "WITHMATCHLEN"} },
 		func() []string { return []string{"LCS", key(), key(), "LEN"} },
 		func() []string { return []string{"SUBSTR", key(), num(), num()} },
-		func() []string { return []string{"INCRBY", key(), []string{"9223372036854775807", "-9223372036854775808", "1", "-1"}[r.IntN(4)]} },
-		func() []string { return []string{"SET", key(), []string{"9223372036854775807", "-9223372036854775808", " 1", "01", "1e3"}[r.IntN(5)]} },
+		func() []string {
+			return []string{"INCRBY", key(), []string{"9223372036854775807", "-9223372036854775808", "1", "-1"}[r.IntN(4)]}
+		},
+		func() []string {
+			return []string{"SET", key(), []string{"9223372036854775807", "-9223372036854775808", " 1", "01", "1e3"}[r.IntN(5)]}
+		},
 		func() []string { return []string{"SET", key(), val(), "PXAT", farTime() + "123", "NX"} },
 		func() []string { return []string{"SET", key(), val(), "NX", "XX"} },
 		func() []string { return []string{"SET", key(), val(), "EX", "0"} },
@@ -98,12 +102,16 @@ func TestRandomDifferential(t *testing.T) {
 		func() []string { return []string{"SETEX", key(), num(), val()} },
 		func() []string { return []string{"GETEX", key(), "PERSIST"} },
 		func() []string { return []string{"GETEX", key(), "EX", "10", "PERSIST"} },
-		func() []string { return []string{"EXPIREAT", key(), farTime(), []string{"NX", "XX", "GT", "LT"}[r.IntN(4)]} },
+		func() []string {
+			return []string{"EXPIREAT", key(), farTime(), []string{"NX", "XX", "GT", "LT"}[r.IntN(4)]}
+		},
 		func() []string { return []string{"EXPIREAT", key(), farTime(), "NX", "GT"} },
 		func() []string { return []string{"GET"} },
 		func() []string { return []string{"SET", key()} },
 		func() []string { return []string{"MSET", key(), val(), key()} },
-		func() []string { return []string{"GETRANGE", key(), "-" + strconv.Itoa(r.IntN(30)), "-" + strconv.Itoa(r.IntN(30))} },
+		func() []string {
+			return []string{"GETRANGE", key(), "-" + strconv.Itoa(r.IntN(30)), "-" + strconv.Itoa(r.IntN(30))}
+		},
 		func() []string { return []string{"DECR", key()} },
 	}
 	// The recent commands, shown when a reply differs.
