@@ -17,7 +17,7 @@ var (
 	reClientID  = regexp.MustCompile(`\bid=\d+`)
 	reHelloID   = regexp.MustCompile(`(\$2\r\nid\r\n):\d+`)
 	reAddr      = regexp.MustCompile(`\b(l?addr)=[^ ]+`)
-	reMemFields = regexp.MustCompile(`\b(fd|qbuf|qbuf-free|argv-mem|multi-mem|rbs|rbp|obl|oll|omem|tot-mem)=\d+`)
+	reMemFields = regexp.MustCompile(`\b(fd|age|idle|qbuf|qbuf-free|argv-mem|multi-mem|rbs|rbp|obl|oll|omem|tot-mem)=\d+`)
 	reVerbatim  = regexp.MustCompile(`^([$=])\d+\r\n`)
 )
 
