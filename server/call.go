@@ -141,6 +141,7 @@ func (c *Client) lockFor(cmd *Command) {
 		c.srv.lockAll()
 		c.rlock = false
 		c.locks = append(c.locks, nil) // marks "all"
+		c.refreshNow()
 		return
 	}
 	c.keyPos = cmd.keyPositions(c.args, c.keyPos[:0])
@@ -172,13 +173,29 @@ func (c *Client) lockFor(cmd *Command) {
 		}
 	}
 	c.rlock = !cmd.isWrite()
+	waited := false
 	for _, sh := range c.locks {
+		// TryLock is Lock's own fast path: free when uncontended, and it
+		// tells us when the command had to wait.
 		if c.rlock {
-			sh.mu.RLock()
-		} else {
+			if !sh.mu.TryRLock() {
+				sh.mu.RLock()
+				waited = true
+			}
+		} else if !sh.mu.TryLock() {
 			sh.mu.Lock()
+			waited = true
 		}
 	}
+	if waited {
+		c.refreshNow()
+	}
+}
+
+// refreshNow rereads the clock for a command that waited for its locks:
+// its time is when it runs, as in Redis, not when it was parsed.
+func (c *Client) refreshNow() {
+	c.now = (c.srv.wallOffset.Load() + time.Since(c.srv.clockBase).Nanoseconds()) / 1e6
 }
 
 func (c *Client) unlock() {

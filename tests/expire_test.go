@@ -2,6 +2,7 @@ package tests
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,4 +64,26 @@ func TestActiveExpiry(t *testing.T) {
 		t.Fatalf("persistent key: %q", r)
 	}
 	c.do("FLUSHDB")
+}
+
+// A command that waits for its locks (here behind DEBUG SLEEP, which holds
+// every shard) takes its time when it runs, as in Redis: a relative TTL is
+// counted from then, not from when the request was read.
+func TestExpireTimeAfterLockWait(t *testing.T) {
+	srv := ownShoal(t)
+	sleeper := dial(t, srv.Addr().String())
+	writer := dial(t, srv.Addr().String())
+	sleeper.send("DEBUG", "SLEEP", "0.5")
+	time.Sleep(100 * time.Millisecond) // the sleep holds the locks now
+	if r := writer.do("SET", "k", "v", "PX", "10000"); r != "+OK\r\n" {
+		t.Fatalf("SET: %q", r)
+	}
+	if r := sleeper.reply(); r != "+OK\r\n" {
+		t.Fatalf("DEBUG SLEEP: %q", r)
+	}
+	r := writer.do("PTTL", "k")
+	ms, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(r, ":")))
+	if err != nil || ms < 9800 {
+		t.Fatalf("PTTL right after a SET that waited 0.4s: %q (the TTL was counted from before the wait)", r)
+	}
 }
