@@ -112,7 +112,6 @@ func (c *Client) call(cmd *Command) {
 	if c.errored {
 		cmd.stats.failed.Add(1)
 	}
-	c.lastActive.Store(c.now)
 	s.afterCall(c, cmd, time.UnixMilli(c.now), dur)
 }
 

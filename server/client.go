@@ -49,7 +49,7 @@ type Client struct {
 	user       string
 	name       atomic.Pointer[string]
 	createdAt  time.Time
-	lastActive atomic.Int64 // unix ms of the last command
+	lastActive atomic.Int64 // unix ms of the last input (or wait ended)
 	lastCmd    atomic.Pointer[Command]
 	flags      atomic.Uint32 // clientFlags, read by other goroutines (CLIENT LIST, cron)
 	replyMode  int           // CLIENT REPLY: 0 (on) or replyOff|replySkipNext|replySkip bits
@@ -134,7 +134,12 @@ func (c *Client) authRequired(cfg *Config) bool { return !c.authed && cfg.Requir
 
 // resetTick reads the clock for the next command (see call): when requests
 // arrive, and after anything that waited.
-func (c *Client) resetTick() { c.tick = time.Since(c.srv.clockBase) }
+// The same reading marks the client active: any input counts as activity
+// for the timeout directive and CLIENT LIST's idle=, as in Redis.
+func (c *Client) resetTick() {
+	c.tick = time.Since(c.srv.clockBase)
+	c.lastActive.Store((c.srv.wallOffset.Load() + c.tick.Nanoseconds()) / 1e6)
+}
 
 // Name returns the client's name set by CLIENT SETNAME or HELLO.
 func (c *Client) Name() string {

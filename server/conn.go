@@ -93,8 +93,6 @@ func (c *Client) fill() error {
 	if n > 0 {
 		c.in = c.in[:len(c.in)+n]
 		c.srv.stats.netInput.Add(int64(n))
-		// Any input counts as activity for the timeout directive, as in Redis.
-		c.lastActive.Store(time.Now().UnixMilli())
 		return nil
 	}
 	if err == nil {
