@@ -532,29 +532,8 @@ func TestServerCommandLine(t *testing.T) {
 func TestServerSignals(t *testing.T) {
 	bin := srvBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		port, err := freePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--save", "")
 		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		var c *rconn
-		for i := 0; i < 200 && c == nil; i++ {
-			if nc, err := netDialQuick(addr); err == nil {
-				c = &rconn{t: t, nc: nc, rd: bufio.NewReader(nc)}
-			} else {
-				time.Sleep(10 * time.Millisecond)
-			}
-		}
-		if c == nil {
-			cmd.Process.Kill()
-			t.Fatal("shoal did not start")
-		}
+		cmd, c := runBinary(t, bin, &out)
 		if r := c.do("PING"); r != "+PONG\r\n" {
 			t.Fatalf("PING: %q", r)
 		}
@@ -576,24 +555,7 @@ func TestServerSignals(t *testing.T) {
 		c.nc.Close()
 	}
 	// SHUTDOWN closes the connection without a reply and stops the process.
-	port, _ := freePort()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--save", "")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	var c *rconn
-	for i := 0; i < 200 && c == nil; i++ {
-		if nc, err := netDialQuick(addr); err == nil {
-			c = &rconn{t: t, nc: nc, rd: bufio.NewReader(nc)}
-		} else {
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	if c == nil {
-		cmd.Process.Kill()
-		t.Fatal("shoal did not start")
-	}
+	cmd, c := runBinary(t, bin, nil)
 	c.send("SHUTDOWN", "NOSAVE")
 	if data, closed := c.readUntilClose(3 * time.Second); !closed || data != "" {
 		t.Errorf("SHUTDOWN: got %q closed=%v", data, closed)
@@ -606,6 +568,34 @@ func TestServerSignals(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatal("SHUTDOWN: process did not exit")
 	}
+}
+
+// runBinary starts the built shoal on a free port (its output to out, if
+// not nil) and connects to it once it listens.
+func runBinary(t *testing.T, bin string, out *bytes.Buffer) (*exec.Cmd, *rconn) {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--save", "")
+	if out != nil {
+		cmd.Stdout, cmd.Stderr = out, out
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	for i := 0; i < 200; i++ {
+		if nc, err := netDialQuick(addr); err == nil {
+			return cmd, &rconn{t: t, nc: nc, rd: bufio.NewReader(nc)}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	t.Fatal("shoal did not start")
+	return nil, nil
 }
 
 func netDialQuick(addr string) (net.Conn, error) {
