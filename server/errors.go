@@ -15,19 +15,13 @@ const (
 	errOverflow        = "ERR increment or decrement would overflow"
 	errNoSuchKey       = "ERR no such key"
 	errDBIndex         = "ERR DB index is out of range"
-	errInvalidDBIndex  = "ERR invalid DB index"
-	errInvalidExpire   = "ERR invalid expire time in '%s' command"
 	errOOM             = "OOM command not allowed when used memory > 'maxmemory'."
 	errNoAuth          = "NOAUTH Authentication required."
 	errWrongPass       = "WRONGPASS invalid username-password pair or user is disabled."
 	errAuthNoPass      = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
-	errLoading         = "LOADING Redis is loading the dataset in memory"
-	errReadOnlyReplica = "READONLY You can't write against a read only replica."
 	errMaxClients      = "ERR max number of clients reached"
 	errOnlyInSubscribe = "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
-	errNestedMulti     = "ERR MULTI calls can not be nested"
 	errPositive        = "ERR value is out of range, must be positive"
-	errTimeout         = "ERR timeout is not a float or out of range"
 
 	// Protected mode: the text Redis sends to a non-loopback peer.
 	errDenied = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
@@ -87,7 +81,6 @@ const (
 	errNoSamples       = "ERR No samples available for event '%s'"
 	errDebugNotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 	errSubSyntax       = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
-	errDebugReloadOpt  = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
 	errMonitorInMulti  = "ERR MONITOR isn't allowed for DENY BLOCKING client"
 )
 
