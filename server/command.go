@@ -50,8 +50,6 @@ const (
 	flagNoLock
 	// flagSubscribeOK: allowed to a RESP2 client in subscribed context.
 	flagSubscribeOK
-	// flagNotQueued: runs at once inside MULTI (EXEC, DISCARD, WATCH, ...).
-	flagNotQueued
 )
 
 // redisFlagsMask selects the flags COMMAND reports.
