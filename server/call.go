@@ -113,6 +113,12 @@ func (c *Client) call(cmd *Command) {
 		cmd.stats.failed.Add(1)
 	}
 	s.afterCall(c, cmd, time.UnixMilli(c.now), dur)
+	if len(c.blk.ready) > 0 {
+		c.wakeReady()
+	}
+	if c.blk.w != nil {
+		c.waitBlocked(cmd)
+	}
 }
 
 // run calls the handler between lockFor and unlock; the deferred unlock

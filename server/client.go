@@ -84,6 +84,8 @@ type Client struct {
 	keyPos    []int // scratch for key positions
 	locks     []*shard
 	rlock     bool
+
+	blk blockState // blocking commands (block.go)
 }
 
 type clientFlags = uint32

@@ -88,31 +88,9 @@ func cmdScan(c *Client) {
 		c.writeError(errInvalidCursor)
 		return
 	}
-	count := int64(10)
-	f := newKeyFilter(nil)
-	for i := 2; i < len(c.args); i += 2 {
-		a := c.args[i]
-		more := i+1 < len(c.args)
-		switch {
-		case eqFold(a, "count") && more:
-			n, ok := parseInt(c.args[i+1])
-			if !ok {
-				c.writeError(errNotInt)
-				return
-			}
-			if n < 1 {
-				c.writeError(errSyntax)
-				return
-			}
-			count = n
-		case eqFold(a, "match") && more:
-			f.pattern = newKeyFilter(c.args[i+1]).pattern
-		case eqFold(a, "type") && more:
-			f.typ = c.args[i+1]
-		default:
-			c.writeError(errSyntax)
-			return
-		}
+	count, f, ok := c.parseScanOptions(c.args[2:], true)
+	if !ok {
+		return
 	}
 
 	var body []byte
@@ -161,6 +139,42 @@ func cmdScan(c *Client) {
 	c.writeBulk(appendUint(nil, next))
 	c.writeArray(n)
 	c.writeRaw(body)
+}
+
+// parseScanOptions parses SCAN's options (HSCAN, SSCAN and ZSCAN take the
+// same but TYPE): COUNT (default 10), MATCH and TYPE. It replies errors.
+func (c *Client) parseScanOptions(args [][]byte, typeOK bool) (count int64, f keyFilter, ok bool) {
+	count = 10
+	for i := 0; i < len(args); i += 2 {
+		a := args[i]
+		more := i+1 < len(args)
+		switch {
+		case eqFold(a, "count") && more:
+			n, ok := parseInt(args[i+1])
+			if !ok {
+				c.writeError(errNotInt)
+				return 0, f, false
+			}
+			if n < 1 {
+				c.writeError(errSyntax)
+				return 0, f, false
+			}
+			count = n
+		case eqFold(a, "match") && more:
+			f.pattern = newKeyFilter(args[i+1]).pattern
+		case eqFold(a, "type") && more && typeOK:
+			f.typ = args[i+1]
+		default:
+			c.writeError(errSyntax)
+			return 0, f, false
+		}
+	}
+	return count, f, true
+}
+
+// match reports whether a collection's field or member passes MATCH.
+func (f *keyFilter) match(b []byte) bool {
+	return f.pattern == nil || datatypes.GlobMatch(f.pattern, b, false)
 }
 
 // parseCursor reads a cursor as Redis does with strtoul: decimal, an

@@ -191,6 +191,8 @@ func cmdSwapDB(c *Client) {
 	}
 	if a != b {
 		c.srv.dbs[a].swapWith(c.srv.dbs[b])
+		c.readyDB(int(a))
+		c.readyDB(int(b))
 		c.srv.ext.mem.invalidate()
 	}
 	c.dirty++

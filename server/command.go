@@ -174,6 +174,12 @@ func allFamilies() [][]*Command {
 		connCommands(),
 		serverCommands(),
 		commandCommands(),
+		listCommands(),
+		hashCommands(),
+		setCommands(),
+		zsetCommands(),
+		zsetRangeCommands(),
+		sortCommands(),
 	}
 }
 

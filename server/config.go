@@ -26,6 +26,13 @@ type Config struct {
 	MaxMemory              int64
 	MaxMemoryPolicy        int
 	MaxMemorySamples       int
+	// Encoding thresholds of the collection types (OBJECT ENCODING).
+	ListMaxListpackSize    int
+	HashMaxListpackEntries int64
+	HashMaxListpackValue   int64
+	SetMaxIntsetEntries    int64
+	ZSetMaxListpackEntries int64
+	ZSetMaxListpackValue   int64
 	ProtoMaxBulkLen        int64
 	ClientQueryBufferLimit int64
 	Hz                     int
@@ -86,6 +93,12 @@ func DefaultConfig() *Config {
 		LogLevel:               logNotice,
 		MaxMemoryPolicy:        policyNoEviction,
 		MaxMemorySamples:       5,
+		ListMaxListpackSize:    -2,
+		HashMaxListpackEntries: 512,
+		HashMaxListpackValue:   64,
+		SetMaxIntsetEntries:    512,
+		ZSetMaxListpackEntries: 128,
+		ZSetMaxListpackValue:   64,
 		ProtoMaxBulkLen:        512 << 20,
 		ClientQueryBufferLimit: 1 << 30,
 		Hz:                     10,
@@ -197,6 +210,12 @@ func intDir(name string, lo, hi int64, p func(*Config) *int) directive {
 			*p(c) = int(n)
 			return nil
 		}}
+}
+
+// alias gives a directive its old name (Redis 7.0 keeps the ziplist names).
+func alias(old string, d directive) directive {
+	d.alias = old
+	return d
 }
 
 func int64Dir(name string, lo, hi int64, memory bool, p func(*Config) *int64) directive {
@@ -447,6 +466,12 @@ func configTable() []directive {
 		int64Dir("maxmemory", 0, math.MaxInt64, true, func(c *Config) *int64 { return &c.MaxMemory }),
 		enumDir("maxmemory-policy", policyNames, policyOrder, func(c *Config) *int { return &c.MaxMemoryPolicy }),
 		intDir("maxmemory-samples", 1, math.MaxInt32, func(c *Config) *int { return &c.MaxMemorySamples }),
+		alias("list-max-ziplist-size", intDir("list-max-listpack-size", math.MinInt32, math.MaxInt32, func(c *Config) *int { return &c.ListMaxListpackSize })),
+		alias("hash-max-ziplist-entries", int64Dir("hash-max-listpack-entries", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.HashMaxListpackEntries })),
+		alias("hash-max-ziplist-value", int64Dir("hash-max-listpack-value", 0, math.MaxInt64, true, func(c *Config) *int64 { return &c.HashMaxListpackValue })),
+		int64Dir("set-max-intset-entries", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.SetMaxIntsetEntries }),
+		alias("zset-max-ziplist-entries", int64Dir("zset-max-listpack-entries", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.ZSetMaxListpackEntries })),
+		alias("zset-max-ziplist-value", int64Dir("zset-max-listpack-value", 0, math.MaxInt64, true, func(c *Config) *int64 { return &c.ZSetMaxListpackValue })),
 		int64Dir("proto-max-bulk-len", 1024*1024, math.MaxInt64, true, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }),
 		int64Dir("client-query-buffer-limit", 1024*1024, math.MaxInt64, true, func(c *Config) *int64 { return &c.ClientQueryBufferLimit }),
 		{name: "hz",

@@ -58,8 +58,6 @@ func passiveDirectives() []passive {
 		{"disable-thp", "", kString, dirImmutable, 0, 0, "", "yes"},
 		{"dynamic-hz", "", kBool, 0, 0, 0, "", "yes"},
 		{"enable-module-command", "", kString, dirImmutable, 0, 0, "", "no"},
-		{"hash-max-listpack-entries", "hash-max-ziplist-entries", kInt, 0, 0, 9223372036854775807, "", "512"},
-		{"hash-max-listpack-value", "hash-max-ziplist-value", kMem, 0, 0, 9223372036854775807, "", "64"},
 		{"hll-sparse-max-bytes", "", kMem, 0, 0, 9223372036854775807, "", "3000"},
 		{"ignore-warnings", "", kString, 0, 0, 0, "", ""},
 		{"io-threads", "", kString, dirImmutable, 0, 0, "", "1"},
@@ -72,7 +70,6 @@ func passiveDirectives() []passive {
 		{"lazyfree-lazy-user-del", "", kBool, 0, 0, 0, "", "no"},
 		{"lazyfree-lazy-user-flush", "", kBool, 0, 0, 0, "", "no"},
 		{"list-compress-depth", "", kInt, 0, 0, 2147483647, "", "0"},
-		{"list-max-listpack-size", "list-max-ziplist-size", kInt, 0, -2147483648, 2147483647, "", "-2"},
 		{"lua-time-limit", "", kInt, 0, 0, 9223372036854775807, "", "5000"},
 		{"masterauth", "", kString, dirSensitive, 0, 0, "", ""},
 		{"masteruser", "", kString, 0, 0, 0, "", ""},
@@ -110,7 +107,6 @@ func passiveDirectives() []passive {
 		{"replicaof", "slaveof", kString, dirImmutable, 0, 0, "", ""},
 		{"sanitize-dump-payload", "", kEnum, 0, 0, 0, "no, yes, clients", "no"},
 		{"server_cpulist", "", kString, dirImmutable, 0, 0, "", ""},
-		{"set-max-intset-entries", "", kInt, 0, 0, 9223372036854775807, "", "512"},
 		{"set-proc-title", "", kString, dirImmutable, 0, 0, "", "yes"},
 		{"shutdown-on-sigint", "", kEnum, 0, 0, 0, "default, save, nosave, now, force", "default"},
 		{"shutdown-on-sigterm", "", kEnum, 0, 0, 0, "default, save, nosave, now, force", "default"},
@@ -147,7 +143,5 @@ func passiveDirectives() []passive {
 		{"tracking-table-max-keys", "", kInt, 0, 0, 9223372036854775807, "", "1000000"},
 		{"unixsocket", "", kString, dirImmutable, 0, 0, "", ""},
 		{"unixsocketperm", "", kString, dirImmutable, 0, 0, "", "0"},
-		{"zset-max-listpack-entries", "zset-max-ziplist-entries", kInt, 0, 0, 9223372036854775807, "", "128"},
-		{"zset-max-listpack-value", "zset-max-ziplist-value", kMem, 0, 0, 9223372036854775807, "", "64"},
 	}
 }

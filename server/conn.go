@@ -89,6 +89,12 @@ func (c *Client) fill() error {
 			c.in = grown
 		}
 	}
+	if c.takePending() {
+		return nil
+	}
+	if c.blk.inErr != nil {
+		return c.blk.inErr
+	}
 	n, err := c.conn.Read(c.in[len(c.in):cap(c.in)])
 	if n > 0 {
 		c.in = c.in[:len(c.in)+n]

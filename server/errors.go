@@ -8,8 +8,13 @@ import "bytes"
 // wording is one edit.
 const (
 	// Generic.
-	errSyntax          = "ERR syntax error"
-	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errSyntax    = "ERR syntax error"
+	errWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value"
+
+	// Blocking commands.
+	errTimeoutNotFloat = "ERR timeout is not a float or out of range"
+	errTimeoutRange    = "ERR timeout is out of range"
+	errUnblocked       = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 	errNotInt          = "ERR value is not an integer or out of range"
 	errNotFloat        = "ERR value is not a valid float"
 	errOverflow        = "ERR increment or decrement would overflow"

@@ -136,6 +136,9 @@ func (c *Client) addEntry(e *Entry) {
 	}
 	sh.put(h, e)
 	c.dirty++
+	if e.Type == TypeList || e.Type == TypeZSet || e.Type == TypeStream {
+		c.keyCreated(e.kv[:e.klen])
+	}
 }
 
 // deleteKey removes key if it exists (expired keys count as absent).
@@ -213,4 +216,67 @@ func (c *Client) reapExpired() {
 		sh.mu.Unlock()
 	}
 	c.expiredSeen = c.expiredSeen[:0]
+}
+
+// collection is what the values of lists, hashes, sets and sorted sets
+// offer the keyspace: their size, for deleting emptied keys, and their
+// memory, kept up to date as they change (O(1)).
+type collection interface {
+	Len() int
+	MemUsage() int64
+}
+
+// readTyped looks key up for a read command expecting type typ: the live
+// entry or nil if absent, with ok false (WRONGTYPE already replied) when the
+// key holds another type.
+func (c *Client) readTyped(key []byte, typ uint8) (e *Entry, ok bool) {
+	e = c.lookupRead(key)
+	if e != nil && e.Type != typ {
+		c.writeError(errWrongType)
+		return nil, false
+	}
+	return e, true
+}
+
+// writeTyped is readTyped for a write command (lookupWrite).
+func (c *Client) writeTyped(key []byte, typ uint8) (e *Entry, ok bool) {
+	e = c.lookupWrite(key)
+	if e != nil && e.Type != typ {
+		c.writeError(errWrongType)
+		return nil, false
+	}
+	return e, true
+}
+
+// addObj creates key, known to be absent, holding a collection of type typ.
+func (c *Client) addObj(key []byte, typ uint8, obj collection) *Entry {
+	e := newObjEntry(key, typ, obj)
+	c.addEntry(e)
+	return e
+}
+
+// storeObj makes key hold obj, replacing whatever it held and dropping its
+// TTL: the destination of the *STORE commands and SORT ... STORE.
+func (c *Client) storeObj(key []byte, typ uint8, obj collection) *Entry {
+	sh, h := c.loc(key)
+	if old := sh.get(h, key); old != nil {
+		sh.remove(h, old)
+	}
+	return c.addObj(key, typ, obj)
+}
+
+// changed re-accounts a collection changed in place (before is its
+// memUsage before the change) and deletes its key once it is empty, as
+// Redis never keeps an empty collection. It reports whether the key is
+// gone. The handler counts the change itself (c.dirty).
+func (c *Client) changed(e *Entry, before int64) (deleted bool) {
+	sh, h := c.loc(e.kv[:e.klen])
+	if e.obj.(collection).Len() == 0 {
+		sh.remove(h, e)
+		sh.mem += e.memUsage() - before // remove subtracted the new size
+		return true
+	}
+	sh.mem += e.memUsage() - before
+	sh.version++
+	return false
 }

@@ -19,6 +19,7 @@ type Server struct {
 	cfg      atomic.Pointer[Config]
 	cfgMu    sync.Mutex // serializes CONFIG SET
 	commands *commandTable
+	blocking blockRegistry
 	dbs      []*DB
 	log      *Logger
 	stats    serverStats
@@ -215,6 +216,9 @@ func (s *Server) dropClient(c *Client) {
 	s.clientsMu.Unlock()
 	if c.has(clientMonitor) {
 		s.removeMonitor(c)
+	}
+	if c.blk.w != nil { // a handler panicked after registering
+		s.blocking.remove(c.blk.w)
 	}
 	c.conn.Close()
 }

@@ -7,13 +7,14 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/shoaldb/shoal/datatypes"
 	"github.com/tidwall/btree"
 )
 
 // The shard store: everything that knows how keys are laid out in memory is
-// in this file and table.go, behind the methods of shard and DB.
+// in this file and datatypes.Table, behind the methods of shard and DB.
 //
-// Each shard is an ordered hash table (table.go) keyed by a 56-bit hash of
+// Each shard is an ordered hash table (datatypes.Table) keyed by a 56-bit hash of
 // the key. It was chosen over a B-tree per shard (tidwall/btree Map by hash)
 // by measurement, see BenchmarkShardStore and the issue note: both walk keys
 // in hash order, which makes a SCAN cursor simply (shard, hash) that never
@@ -37,8 +38,8 @@ import (
 // Redis Cluster's 16384 slots, so keys with the same {hash tag} share a shard.
 const nShards = 256
 
-const hashBits = 56
-const hashMask = 1<<hashBits - 1
+const hashBits = datatypes.HashBits
+const hashMask = datatypes.HashMask
 
 // Value types, as TYPE names them.
 const (
@@ -173,7 +174,7 @@ func expLess(a, b expItem) bool {
 // shard is one lock's worth of a database.
 type shard struct {
 	mu      sync.RWMutex
-	table   table
+	table   datatypes.Table[*Entry]
 	exp     *btree.BTreeG[expItem]
 	mem     int64 // estimated bytes used by entries
 	version uint64
@@ -185,14 +186,17 @@ func (s *shard) init() {
 	s.exp = btree.NewBTreeGOptions(expLess, btree.Options{NoLocks: true})
 }
 
-func (s *shard) len() int { return s.table.len() }
+func (s *shard) len() int { return s.table.Len() }
 
 // get returns the entry for key (expired or not), or nil.
-func (s *shard) get(h uint64, key []byte) *Entry { return s.table.get(h, key) }
+func (s *shard) get(h uint64, key []byte) *Entry {
+	e, _ := s.table.Get(h, key)
+	return e
+}
 
 // put inserts e, which must not be present.
 func (s *shard) put(h uint64, e *Entry) {
-	s.table.insert(h, e)
+	s.table.Insert(h, e)
 	if e.exp != 0 {
 		s.exp.Set(expItem{e.exp, h, e})
 	}
@@ -202,7 +206,7 @@ func (s *shard) put(h uint64, e *Entry) {
 
 // remove deletes e, which must be present.
 func (s *shard) remove(h uint64, e *Entry) {
-	s.table.remove(h, e)
+	s.table.Delete(h, e.kv[:e.klen])
 	if e.exp != 0 {
 		s.exp.Delete(expItem{e.exp, h, e})
 	}
@@ -230,17 +234,18 @@ func (s *shard) volatile() int { return s.exp.Len() }
 
 // randomEntry picks an entry at random (nil if the shard is empty).
 func (s *shard) randomEntry(r *rand.Rand) *Entry {
-	if s.table.len() == 0 {
+	if s.table.Len() == 0 {
 		return nil
 	}
-	return s.table.random(r.IntN(len(s.table.slots)))
+	e, _ := s.table.Random(r.IntN(s.table.Slots()))
+	return e
 }
 
 // scanFrom calls fn for entries with hash >= from, in hash order, until fn
 // returns false; entries with equal hashes come one after another. fn must
 // not change the shard.
 func (s *shard) scanFrom(from uint64, fn func(h uint64, e *Entry) bool) {
-	s.table.ascend(from, fn)
+	s.table.Ascend(from, fn)
 }
 
 // DB is one of the numbered databases. All databases share one hash seed,
@@ -286,7 +291,7 @@ func (db *DB) size() int {
 func (db *DB) clear() {
 	for i := range db.shards {
 		s := &db.shards[i]
-		s.table.clear()
+		s.table.Clear()
 		s.exp.Clear()
 		s.mem = 0
 		s.version++

@@ -1,0 +1,4 @@
+package server
+
+// zsetCommands: being written.
+func zsetCommands() []*Command { return nil }

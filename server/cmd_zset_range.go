@@ -1,0 +1,4 @@
+package server
+
+// zsetRangeCommands: being written.
+func zsetRangeCommands() []*Command { return nil }
