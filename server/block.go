@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"math"
+	"math/big"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -37,10 +38,10 @@ type blockKey struct {
 
 // waiter is one blocked command's registration.
 type waiter struct {
-	keys  []blockKey
-	state atomic.Int32  // waitWaiting until woken (waitWoken) or given up (waitGone)
-	ready chan struct{} // receives the wake
-	queued bool         // in the registry's queues (guarded by blockRegistry.mu)
+	keys   []blockKey
+	state  atomic.Int32  // waitWaiting until woken (waitWoken) or given up (waitGone)
+	ready  chan struct{} // receives the wake
+	queued bool          // in the registry's queues (guarded by blockRegistry.mu)
 }
 
 const (
@@ -219,15 +220,13 @@ func (c *Client) parseTimeout(arg []byte) (int64, bool) {
 		c.writeError(errTimeoutNotFloat)
 		return 0, false
 	}
-	f, _ := ld.Float64()
-	ms := f * 1000
-	// Redis converts to a C long long, which on x86 turns anything out of
-	// range into the most negative value.
-	var tval int64
-	if ms >= math.MaxInt64 || ms < math.MinInt64 || math.IsNaN(ms) {
-		tval = math.MinInt64
-	} else {
-		tval = int64(ms)
+	// Redis multiplies in long double precision (64-bit mantissa), then
+	// converts to a C long long, which on x86 turns anything out of range
+	// into the most negative value.
+	ms := new(big.Float).SetPrec(64).Mul(ld, big.NewFloat(1000))
+	tval := int64(math.MinInt64)
+	if ms.Cmp(big.NewFloat(-0x1p63)) >= 0 && ms.Cmp(big.NewFloat(0x1p63)) < 0 {
+		tval, _ = ms.Int64() // truncated toward zero, as C does
 	}
 	if tval < 0 {
 		c.writeError(errTimeoutNegative)
@@ -235,8 +234,9 @@ func (c *Client) parseTimeout(arg []byte) (int64, bool) {
 	}
 	if tval > 0 {
 		if tval > math.MaxInt64-c.now {
-			c.writeError(errTimeoutRange)
-			return 0, false
+			// Redis 7.0 has no range check: the deadline wraps to a value
+			// its timeout table never reaches, so the client waits forever.
+			return 0, true
 		}
 		tval += c.now
 	}
@@ -252,7 +252,14 @@ func (c *Client) waitBlocked(cmd *Command) {
 		w := c.blk.w
 		c.blk.w = nil
 		if c.flush() != nil {
-			c.srv.blocking.remove(w)
+			if w.state.CompareAndSwap(waitWaiting, waitGone) {
+				c.srv.blocking.remove(w)
+			} else {
+				// Woken already (and out of the queues): pass the wake on,
+				// or the element that woke it waits for the next push.
+				<-w.ready
+				c.wakeKeys(w.keys)
+			}
 			return
 		}
 		outcome := c.park(w)

@@ -13,19 +13,19 @@ import (
 // Config is the server's configuration. A Config in use is never modified:
 // CONFIG SET builds a new one and swaps it in, so readers need no lock.
 type Config struct {
-	Port                   int
-	Bind                   []string
-	ProtectedMode          bool
-	RequirePass            string
-	MaxClients             int
-	Timeout                int // seconds idle before a client is closed, 0 = never
-	TCPKeepAlive           int
-	Databases              int
-	LogLevel               int
-	LogFile                string
-	MaxMemory              int64
-	MaxMemoryPolicy        int
-	MaxMemorySamples       int
+	Port             int
+	Bind             []string
+	ProtectedMode    bool
+	RequirePass      string
+	MaxClients       int
+	Timeout          int // seconds idle before a client is closed, 0 = never
+	TCPKeepAlive     int
+	Databases        int
+	LogLevel         int
+	LogFile          string
+	MaxMemory        int64
+	MaxMemoryPolicy  int
+	MaxMemorySamples int
 	// Encoding thresholds of the collection types (OBJECT ENCODING).
 	ListMaxListpackSize    int
 	HashMaxListpackEntries int64

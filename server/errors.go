@@ -87,6 +87,46 @@ const (
 	errDebugNotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 	errSubSyntax       = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
 	errMonitorInMulti  = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+
+	// Hash family.
+	errHashNotInt      = "ERR hash value is not an integer"
+	errHashNotFloat    = "ERR hash value is not a float"
+	errHashIncrNaN     = "ERR value is NaN or Infinity"
+	errHRandRange      = "ERR value is out of range"
+	errHRandCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+
+	// Sort.
+	errSortScores = "ERR One or more scores can't be converted into double"
+
+	// List.
+	errListIndexRange     = "ERR index out of range"
+	errLPosRankZero       = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	errLPosCountNegative  = "ERR COUNT can't be negative"
+	errLPosMaxlenNegative = "ERR MAXLEN can't be negative"
+	errListNumkeys        = "ERR numkeys should be greater than 0"
+	errListCount          = "ERR count should be greater than 0"
+
+	// Sorted-set ranges and set operations.
+	errZScoreRange     = "ERR min or max is not a float"
+	errZLexRange       = "ERR min or max not valid string range item"
+	errZRangeLimit     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errZRangeLexScores = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errZWeightNotFloat = "ERR weight value is not a float"
+	errZLimitNegative  = "ERR LIMIT can't be negative"
+	errZSetOpNoKeys    = "ERR at least 1 input key is needed for '%s' command"
+
+	// Set.
+	errSetNumkeysArgs = "ERR Number of keys can't be greater than number of args"
+
+	// Sorted sets.
+	errZAddXXNX    = "ERR XX and NX options at the same time are not compatible"
+	errZAddGTLTNX  = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errZAddIncr    = "ERR INCR option supports a single increment-element pair"
+	errZScoreNaN   = "ERR resulting score is not a number (NaN)"
+	errZRandRange  = "ERR value is out of range"
+	errZRandCount  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errZPopNumkeys = "ERR numkeys should be greater than 0"
+	errZPopCount   = "ERR count should be greater than 0"
 )
 
 // errUnknownCommand is Redis's reply for a command name it does not know: the

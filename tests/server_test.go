@@ -6,6 +6,7 @@ package tests
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -485,20 +486,13 @@ func TestServerCommandLine(t *testing.T) {
 	badQuote := filepath.Join(dir, "q.conf")
 	os.WriteFile(badQuote, []byte("port 0\nrequirepass \"abc\n"), 0o644)
 	run := func(name string, args ...string) string {
-		cmd := exec.Command(name, args...)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, name, args...)
 		cmd.Dir = dir
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
-		done := make(chan struct{})
-		go func() {
-			select {
-			case <-done:
-			case <-time.After(3 * time.Second):
-				cmd.Process.Kill()
-			}
-		}()
 		err := cmd.Run()
-		close(done)
 		code := 0
 		if ee, ok := err.(*exec.ExitError); ok {
 			code = ee.ExitCode()
