@@ -172,6 +172,14 @@ func (z *ZSet) toBig() {
 	z.small = nil
 }
 
+// ToSkiplist converts to the big encoding if not there yet: Redis's SORT
+// does so to any sorted set it sorts.
+func (z *ZSet) ToSkiplist() {
+	if z.dict == nil {
+		z.toBig()
+	}
+}
+
 // FitSmall converts a big set back to the small encoding if it fits lim,
 // as Redis does for the destinations of ZUNIONSTORE and friends (and never
 // otherwise). O(n).

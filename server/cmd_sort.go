@@ -117,6 +117,13 @@ func cmdSort(c *Client) {
 		c.writeError(errWrongType)
 		return
 	}
+	// Redis converts a sorted set it sorts to its skiplist encoding, and it
+	// shows in OBJECT ENCODING.
+	if e != nil && e.Type == TypeZSet {
+		before := e.memUsage()
+		e.obj.(*datatypes.ZSet).ToSkiplist()
+		c.changed(e, before)
+	}
 	// A set has no order of its own: sort it when the result is stored, so
 	// replicas get the same list.
 	if o.dontSort && e != nil && e.Type == TypeSet && o.store != nil {
