@@ -103,7 +103,7 @@ func (d *Dict[V]) Random(r *rand.Rand) (key string, v V, ok bool) {
 	if d.t.Len() == 0 {
 		return "", v, false
 	}
-	it, _ := d.t.Random(r.IntN(d.t.Slots()))
+	it, _ := d.t.Random(r)
 	return it.key, it.val, true
 }
 

@@ -317,7 +317,7 @@ func (h *Hash) Scan(cursor uint64, count int, fn func(field, value []byte)) uint
 // be empty. The slices are valid until the hash changes.
 func (h *Hash) Random(r *rand.Rand) (field, value []byte) {
 	if h.ht != nil {
-		it, _ := h.ht.Random(r.IntN(h.ht.Slots()))
+		it, _ := h.ht.Random(r)
 		return it.field(), it.value()
 	}
 	k := r.IntN(h.n)

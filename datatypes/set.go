@@ -177,27 +177,10 @@ func (s *Set) Each(fn func(m []byte) bool) {
 // result must not be changed.
 func (s *Set) Random(r *rand.Rand, buf []byte) []byte {
 	if s.dict != nil {
-		return strBytes(s.fairRandom(r))
+		k, _, _ := s.dict.Random(r)
+		return strBytes(k)
 	}
 	return strconv.AppendInt(buf, s.ints[r.IntN(len(s.ints))], 10)
-}
-
-// fairRandom picks a hashtable member uniformly: random slots until an
-// occupied one. Dict.Random takes the first member after a random slot,
-// which favours members after long gaps; SRANDMEMBER's distribution is
-// something clients (and Redis's own tests) check. Tables are kept at
-// least about an eighth full, so a few tries suffice; a nearly empty small
-// one falls back to Dict.Random.
-func (s *Set) fairRandom(r *rand.Rand) string {
-	if slots := s.dict.t.slots; len(slots) > 0 {
-		for range 64 {
-			if sl := &slots[r.IntN(len(slots))]; sl.tag != 0 {
-				return sl.item.key
-			}
-		}
-	}
-	k, _, _ := s.dict.Random(r)
-	return k
 }
 
 // Scan is SSCAN: an intset returns everything at once (cursor 0 after), as

@@ -1,5 +1,7 @@
 package datatypes
 
+import "math/rand/v2"
+
 // Table is an ordered hash table: open addressing with linear probing where
 // the items stand in ascending order of their 56-bit hash, and an item's
 // home slot is the top bits of its hash. So a lookup is a hash-table lookup
@@ -200,13 +202,21 @@ func (t *Table[T]) Ascend(from uint64, fn func(h uint64, item T) bool) {
 	}
 }
 
-// Random returns the first item at or after slot r mod Slots() (wrapping),
-// and false when the table is empty. Items after long runs of empty slots
-// are likelier, as with Redis's bucket sampling.
-func (t *Table[T]) Random(r int) (T, bool) {
+// Random returns an item picked at random (false when the table is
+// empty). It probes random slots until one is occupied: every item is then
+// equally likely, which SRANDMEMBER's and RANDOMKEY's users rely on (taking
+// the first item after a random slot would favour items after long gaps).
+// Tables shrink below an eighth full, so a few probes suffice; a nearly
+// empty small table falls back to the first item after a random slot.
+func (t *Table[T]) Random(rnd *rand.Rand) (T, bool) {
 	if t.n > 0 {
 		size := len(t.slots)
-		for k, i := 0, r%size; k < size; k, i = k+1, i+1 {
+		for range 64 {
+			if s := &t.slots[rnd.IntN(size)]; s.tag != 0 {
+				return s.item, true
+			}
+		}
+		for k, i := 0, rnd.IntN(size); k < size; k, i = k+1, i+1 {
 			if i == size {
 				i = 0
 			}

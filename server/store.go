@@ -237,7 +237,7 @@ func (s *shard) randomEntry(r *rand.Rand) *Entry {
 	if s.table.Len() == 0 {
 		return nil
 	}
-	e, _ := s.table.Random(r.IntN(s.table.Slots()))
+	e, _ := s.table.Random(r)
 	return e
 }
 
