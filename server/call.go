@@ -58,7 +58,7 @@ func (c *Client) dispatch(args [][]byte) {
 		c.reject(cmd, errNoAuth)
 		return
 	}
-	if cfg.MaxMemory > 0 && cmd.Flags&flagDenyOOM != 0 && !s.evictIfNeeded(cfg) {
+	if cfg.MaxMemory > 0 && cmd.Flags&flagDenyOOM != 0 && !c.releaseHeld() && !s.evictIfNeeded(cfg) {
 		c.reject(cmd, errOOM)
 		return
 	}
@@ -67,6 +67,7 @@ func (c *Client) dispatch(args [][]byte) {
 		return
 	}
 	if s.pause.on.Load() && c.pausedBy(cmd) {
+		c.releaseHeld()
 		c.waitPause(cmd)
 		if c.killed.Load() {
 			return
@@ -121,11 +122,12 @@ func (c *Client) call(cmd *Command) {
 	}
 }
 
-// run calls the handler between lockFor and unlock; the deferred unlock
-// keeps a panicking handler from leaving its shards locked.
+// run calls the handler between lockFor and afterRun; the deferred
+// afterRun keeps a panicking handler from leaving its shards locked (the
+// connection's recover releases a lock kept for the pipeline).
 func (c *Client) run(cmd *Command) {
 	c.lockFor(cmd)
-	defer c.unlock()
+	defer c.afterRun()
 	cmd.Handler(c)
 	if c.dirty > 0 {
 		c.srv.dirty.Add(int64(c.dirty))
@@ -135,9 +137,62 @@ func (c *Client) run(cmd *Command) {
 	}
 }
 
-// lockFor takes the shard locks cmd needs, in ascending order.
+// maxHeldRun bounds how many commands in a row may run under a lock kept
+// from their predecessor, so other clients and the expiry cycle wait for a
+// few commands at most.
+const maxHeldRun = 32
+
+// afterRun releases the command's locks, or keeps a single shard's lock
+// for the next request of the same pipeline: consecutive commands on one
+// key (a pipelined burst of LPUSH, or a queue's producer) then take the
+// lock once instead of contending for it every time with the other cores.
+// The lock is never kept when the pipeline ends, when the command is
+// about to wait (blocking), or when expired keys must be reaped under a
+// write lock.
+func (c *Client) afterRun() {
+	if len(c.locks) == 1 && c.locks[0] != nil && c.heldRun < maxHeldRun &&
+		c.inPos < len(c.in) && c.blk.w == nil && len(c.expiredSeen) == 0 {
+		c.key0 = nil
+		return
+	}
+	c.heldRun = 0
+	c.unlock()
+}
+
+// releaseHeld releases a lock kept from the previous command, before
+// anything that takes shard locks otherwise or waits. It returns false so
+// it can sit in a condition.
+func (c *Client) releaseHeld() bool {
+	if len(c.locks) > 0 {
+		c.heldRun = 0
+		c.unlock()
+	}
+	return false
+}
+
+// reuseHeld reports whether the lock kept from the previous command covers
+// cmd: the same single shard of the current database, in a mode at least
+// as strong. k0 is cmd's first key's shard.
+func (c *Client) reuseHeld(cmd *Command, k0 int) bool {
+	held := c.locks[0]
+	if len(c.locks) != 1 || held == nil || held.db != c.db || held.idx != k0 || (c.rlock && cmd.isWrite()) {
+		return false
+	}
+	for _, p := range c.keyPos[1:] {
+		if shardOf(c.args[p]) != k0 {
+			return false
+		}
+	}
+	c.heldRun++
+	return true
+}
+
+// lockFor takes the shard locks cmd needs, in ascending order, or reuses
+// the one kept from the previous command (afterRun).
 func (c *Client) lockFor(cmd *Command) {
-	c.locks = c.locks[:0]
+	if cmd.Flags&(flagNoLock|flagLockAll) != 0 {
+		c.releaseHeld()
+	}
 	if cmd.Flags&flagNoLock != 0 {
 		c.rlock = true // it locks shards itself: never delete from inside it
 		return
@@ -151,11 +206,19 @@ func (c *Client) lockFor(cmd *Command) {
 	}
 	c.keyPos = cmd.keyPositions(c.args, c.keyPos[:0])
 	if len(c.keyPos) == 0 {
+		c.releaseHeld()
 		return
 	}
 	db := c.db
 	k0 := c.args[c.keyPos[0]]
-	c.key0, c.key0Len, c.key0Shard = unsafe.SliceData(k0), len(k0), shardOf(k0)
+	k0Shard := shardOf(k0)
+	if len(c.locks) > 0 && !c.reuseHeld(cmd, k0Shard) {
+		c.releaseHeld()
+	}
+	c.key0, c.key0Len, c.key0Shard = unsafe.SliceData(k0), len(k0), k0Shard
+	if len(c.locks) > 0 {
+		return // reused
+	}
 	for j, p := range c.keyPos {
 		idx := c.key0Shard
 		if j > 0 {

@@ -84,6 +84,7 @@ type Client struct {
 	keyPos    []int // scratch for key positions
 	locks     []*shard
 	rlock     bool
+	heldRun   int // commands run in a row under a lock kept for the pipeline
 
 	blk blockState // blocking commands (block.go)
 }

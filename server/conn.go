@@ -28,6 +28,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	defer func() {
 		// A panic while serving a request closes this client, never the server.
 		if r := recover(); r != nil {
+			c.releaseHeld()
 			s.log.Warning("panic serving client id=%d addr=%s: %v\n%s", c.id, c.addr, r, debug.Stack())
 		}
 	}()
@@ -43,6 +44,7 @@ func (s *Server) serveConn(nc net.Conn) {
 			return
 		}
 		c.processInput()
+		c.releaseHeld()
 		if err := c.flush(); err != nil {
 			return
 		}
