@@ -13,7 +13,6 @@ const (
 
 	// Blocking commands.
 	errTimeoutNotFloat = "ERR timeout is not a float or out of range"
-	errTimeoutRange    = "ERR timeout is out of range"
 	errUnblocked       = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 	errNotInt          = "ERR value is not an integer or out of range"
 	errNotFloat        = "ERR value is not a valid float"
