@@ -215,6 +215,10 @@ func (c *Client) wakeReady() {
 // allowed) as Redis does, returning the deadline in unix ms (0: forever).
 // It replies the error itself.
 func (c *Client) parseTimeout(arg []byte) (int64, bool) {
+	// Whole seconds, the common case, need no long double arithmetic.
+	if n, ok := parseInt(arg); ok && n >= 0 && n <= math.MaxInt64/1000 {
+		return c.deadlineAfter(n * 1000), true
+	}
 	ld, ok := datatypes.ParseLongDouble(arg)
 	if !ok {
 		c.writeError(errTimeoutNotFloat)
@@ -232,15 +236,21 @@ func (c *Client) parseTimeout(arg []byte) (int64, bool) {
 		c.writeError(errTimeoutNegative)
 		return 0, false
 	}
-	if tval > 0 {
-		if tval > math.MaxInt64-c.now {
-			// Redis 7.0 has no range check: the deadline wraps to a value
-			// its timeout table never reaches, so the client waits forever.
-			return 0, true
-		}
-		tval += c.now
+	return c.deadlineAfter(tval), true
+}
+
+// deadlineAfter turns a timeout of ms milliseconds (>= 0) into a deadline,
+// 0 for none.
+func (c *Client) deadlineAfter(ms int64) int64 {
+	if ms == 0 {
+		return 0
 	}
-	return tval, true
+	if ms > math.MaxInt64-c.now {
+		// Redis 7.0 has no range check: the deadline wraps to a value its
+		// timeout table never reaches, so the client waits forever.
+		return 0
+	}
+	return ms + c.now
 }
 
 // waitBlocked parks a client whose command called block, then runs the
