@@ -2,21 +2,31 @@ package datatypes
 
 import "unsafe"
 
-// List is the value of a Redis list: a deque of strings in a ring buffer
-// whose size is a power of two. Pushes and pops at either end are O(1)
-// (amortized), indexing is O(1), and inserting or removing in the middle
-// moves the shorter side. Redis's quicklist trades index speed for
-// compactness; a ring of strings keeps LINDEX, LSET and LRANGE O(1) per
-// element, and small strings share the allocator's tiny blocks.
+// List is the value of a Redis list: a deque of strings kept in chunks of
+// listChunkSize, the chunks in a ring whose size is a power of two. Pushes
+// and pops at either end are O(1), indexing is O(1) (two array steps), and
+// inserting or removing in the middle moves the shorter side. Growing never
+// copies the elements, only the ring of chunk pointers: a list of millions
+// of elements stays cheap to grow and to scan for the GC, which a single
+// doubling array of strings is not. Redis's quicklist trades index speed
+// for compactness; this keeps LINDEX, LSET and LRANGE O(1) per element.
 type List struct {
-	buf   []string // len(buf) is 0 or a power of two
-	head  int      // index in buf of the first element
+	ring  []*listChunk // len(ring) is 0 or a power of two
+	c0    int          // ring index of the first chunk
+	nc    int          // chunks in use
+	off   int          // index of the first element in the first chunk
 	n     int
 	bytes int64 // total length of the elements, for MemUsage
 }
 
-// listMinCap is the smallest ring a list grows to.
-const listMinCap = 4
+const (
+	listChunkBits = 6
+	listChunkSize = 1 << listChunkBits
+	listChunkMask = listChunkSize - 1
+	listMinRing   = 4
+)
+
+type listChunk [listChunkSize]string
 
 // NewList returns an empty list.
 func NewList() *List { return &List{} }
@@ -29,130 +39,132 @@ func (l *List) Encoding() string { return "quicklist" }
 
 // MemUsage estimates the bytes the list takes.
 func (l *List) MemUsage() int64 {
-	return int64(unsafe.Sizeof(*l)) + int64(len(l.buf))*int64(unsafe.Sizeof("")) + l.bytes
+	return int64(unsafe.Sizeof(*l)) + int64(len(l.ring))*8 +
+		int64(l.nc)*int64(unsafe.Sizeof(listChunk{})) + l.bytes
 }
 
 // Copy returns a deep copy (the strings are immutable and shared).
 func (l *List) Copy() any {
-	c := &List{n: l.n, bytes: l.bytes}
-	if l.n > 0 {
-		c.buf = make([]string, ringSize(l.n))
-		l.copyTo(c.buf)
+	c := &List{}
+	for i := 0; i < l.n; i++ {
+		c.PushBackString(*l.slot(i))
 	}
 	return c
 }
 
-// ringSize is the ring size holding n elements.
-func ringSize(n int) int {
-	size := listMinCap
-	for size < n {
-		size <<= 1
-	}
-	return size
+// slot returns element i's place.
+func (l *List) slot(i int) *string {
+	j := l.off + i
+	return &l.ring[(l.c0+j>>listChunkBits)&(len(l.ring)-1)][j&listChunkMask]
 }
 
-// pos maps element index i to its slot in buf.
-func (l *List) pos(i int) int { return (l.head + i) & (len(l.buf) - 1) }
+// resizeRing moves the chunk pointers to a ring of the given size.
+func (l *List) resizeRing(size int) {
+	nr := make([]*listChunk, size)
+	for k := 0; k < l.nc; k++ {
+		nr[k] = l.ring[(l.c0+k)&(len(l.ring)-1)]
+	}
+	l.ring, l.c0 = nr, 0
+}
 
-// copyTo copies the elements in order to dst[0:n].
-func (l *List) copyTo(dst []string) {
+// addChunk adds an empty chunk at the front or the back.
+func (l *List) addChunk(front bool) {
+	if l.nc == len(l.ring) {
+		l.resizeRing(max(listMinRing, 2*len(l.ring)))
+	}
+	if front {
+		l.c0 = (l.c0 - 1) & (len(l.ring) - 1)
+		l.ring[l.c0] = new(listChunk)
+	} else {
+		l.ring[(l.c0+l.nc)&(len(l.ring)-1)] = new(listChunk)
+	}
+	l.nc++
+}
+
+// dropChunks releases chunks no element uses any more: whole chunks before
+// off, and those past the last element. An empty list lets go of all.
+func (l *List) dropChunks() {
 	if l.n == 0 {
+		*l = List{bytes: l.bytes}
 		return
 	}
-	end := l.head + l.n
-	if end <= len(l.buf) {
-		copy(dst, l.buf[l.head:end])
-		return
+	for l.off >= listChunkSize {
+		l.ring[l.c0] = nil
+		l.c0 = (l.c0 + 1) & (len(l.ring) - 1)
+		l.nc--
+		l.off -= listChunkSize
 	}
-	k := copy(dst, l.buf[l.head:])
-	copy(dst[k:], l.buf[:end-len(l.buf)])
-}
-
-// resize moves the elements to a ring of the given size, starting at 0.
-func (l *List) resize(size int) {
-	nb := make([]string, size)
-	l.copyTo(nb)
-	l.buf, l.head = nb, 0
-}
-
-// grow makes room for one more element.
-func (l *List) grow() {
-	if l.n == len(l.buf) {
-		l.resize(max(listMinCap, 2*len(l.buf)))
+	for need := (l.off + l.n + listChunkMask) >> listChunkBits; l.nc > need; l.nc-- {
+		l.ring[(l.c0+l.nc-1)&(len(l.ring)-1)] = nil
 	}
-}
-
-// shrink releases memory once the list uses a quarter of its ring.
-func (l *List) shrink() {
-	if len(l.buf) > listMinCap && l.n <= len(l.buf)/4 {
-		l.resize(max(listMinCap, len(l.buf)/2))
+	if len(l.ring) > listMinRing && l.nc <= len(l.ring)/4 {
+		l.resizeRing(len(l.ring) / 2)
 	}
 }
 
 // PushFront adds a copy of v at the head.
-func (l *List) PushFront(v []byte) {
-	l.grow()
-	l.head = (l.head - 1) & (len(l.buf) - 1)
-	l.buf[l.head] = string(v)
-	l.n++
-	l.bytes += int64(len(v))
-}
+func (l *List) PushFront(v []byte) { l.PushFrontString(string(v)) }
 
 // PushBack adds a copy of v at the tail.
-func (l *List) PushBack(v []byte) {
-	l.grow()
-	l.buf[l.pos(l.n)] = string(v)
-	l.n++
-	l.bytes += int64(len(v))
-}
+func (l *List) PushBack(v []byte) { l.PushBackString(string(v)) }
 
 // PushFrontString and PushBackString add v itself (already a copy).
 func (l *List) PushFrontString(v string) {
-	l.grow()
-	l.head = (l.head - 1) & (len(l.buf) - 1)
-	l.buf[l.head] = v
+	if l.off == 0 {
+		l.addChunk(true)
+		l.off = listChunkSize
+	}
+	l.off--
 	l.n++
+	*l.slot(0) = v
 	l.bytes += int64(len(v))
 }
 
 // PushBackString adds v at the tail.
 func (l *List) PushBackString(v string) {
-	l.grow()
-	l.buf[l.pos(l.n)] = v
+	if (l.off+l.n)>>listChunkBits == l.nc {
+		l.addChunk(false)
+	}
 	l.n++
+	*l.slot(l.n - 1) = v
 	l.bytes += int64(len(v))
 }
 
 // PopFront removes and returns the head; the list must not be empty.
 func (l *List) PopFront() string {
-	v := l.buf[l.head]
-	l.buf[l.head] = "" // let the GC have it
-	l.head = (l.head + 1) & (len(l.buf) - 1)
+	p := l.slot(0)
+	v := *p
+	*p = "" // let the GC have it
+	l.off++
 	l.n--
 	l.bytes -= int64(len(v))
-	l.shrink()
+	if l.off == listChunkSize || l.n == 0 {
+		l.dropChunks()
+	}
 	return v
 }
 
 // PopBack removes and returns the tail; the list must not be empty.
 func (l *List) PopBack() string {
-	p := l.pos(l.n - 1)
-	v := l.buf[p]
-	l.buf[p] = ""
+	p := l.slot(l.n - 1)
+	v := *p
+	*p = ""
 	l.n--
 	l.bytes -= int64(len(v))
-	l.shrink()
+	if (l.off+l.n)&listChunkMask == 0 || l.n == 0 {
+		l.dropChunks()
+	}
 	return v
 }
 
 // Index returns element i, 0 <= i < Len().
-func (l *List) Index(i int) string { return l.buf[l.pos(i)] }
+func (l *List) Index(i int) string { return *l.slot(i) }
 
 // Set replaces element i with a copy of v.
 func (l *List) Set(i int, v []byte) {
-	p := l.pos(i)
-	l.bytes += int64(len(v)) - int64(len(l.buf[p]))
-	l.buf[p] = string(v)
+	p := l.slot(i)
+	l.bytes += int64(len(v)) - int64(len(*p))
+	*p = string(v)
 }
 
 // Insert puts a copy of v before element i (i == Len() appends).
@@ -160,15 +172,15 @@ func (l *List) Insert(i int, v []byte) {
 	if i <= l.n/2 {
 		l.PushFront(v)
 		for j := 0; j < i; j++ { // shift the first i elements back to the front
-			a, b := l.pos(j), l.pos(j+1)
-			l.buf[a], l.buf[b] = l.buf[b], l.buf[a]
+			a, b := l.slot(j), l.slot(j+1)
+			*a, *b = *b, *a
 		}
 		return
 	}
 	l.PushBack(v)
 	for j := l.n - 1; j > i; j-- {
-		a, b := l.pos(j), l.pos(j-1)
-		l.buf[a], l.buf[b] = l.buf[b], l.buf[a]
+		a, b := l.slot(j), l.slot(j-1)
+		*a, *b = *b, *a
 	}
 }
 
@@ -178,12 +190,12 @@ func (l *List) Remove(i int) {
 	var moved string // the end element popped after the shift, now a duplicate
 	if i < l.n/2 {
 		for j := i; j > 0; j-- {
-			l.buf[l.pos(j)] = l.buf[l.pos(j-1)]
+			*l.slot(j) = *l.slot(j - 1)
 		}
 		moved = l.PopFront()
 	} else {
 		for j := i; j < l.n-1; j++ {
-			l.buf[l.pos(j)] = l.buf[l.pos(j+1)]
+			*l.slot(j) = *l.slot(j + 1)
 		}
 		moved = l.PopBack()
 	}
@@ -215,7 +227,7 @@ func (l *List) RemoveValue(v []byte, count int64) int64 {
 	if limit < 0 {
 		limit = -limit
 	}
-	match := func(i int) bool { return l.buf[l.pos(i)] == string(v) }
+	match := func(i int) bool { return *l.slot(i) == string(v) }
 	var removed int64
 	if count >= 0 {
 		// Compact forwards: keep what does not match.
@@ -226,11 +238,11 @@ func (l *List) RemoveValue(v []byte, count int64) int64 {
 				removed++
 				continue
 			}
-			l.buf[l.pos(w)] = l.buf[l.pos(r)]
+			*l.slot(w) = *l.slot(r)
 			w++
 		}
 		for j := w; j < l.n; j++ {
-			l.buf[l.pos(j)] = ""
+			*l.slot(j) = ""
 		}
 		l.n = w
 	} else {
@@ -242,22 +254,16 @@ func (l *List) RemoveValue(v []byte, count int64) int64 {
 				removed++
 				continue
 			}
-			l.buf[l.pos(w)] = l.buf[l.pos(r)]
+			*l.slot(w) = *l.slot(r)
 			w--
 		}
 		kept := l.n - 1 - w
 		for j := 0; j <= w; j++ {
-			l.buf[l.pos(j)] = ""
+			*l.slot(j) = ""
 		}
-		l.head = l.pos(w + 1)
+		l.off += w + 1
 		l.n = kept
 	}
-	if l.n == 0 {
-		l.clear()
-	} else {
-		for len(l.buf) > listMinCap && l.n <= len(l.buf)/4 {
-			l.shrink()
-		}
-	}
+	l.dropChunks()
 	return removed
 }

@@ -26,8 +26,13 @@ func checkList(t *testing.T, l *List, m listModel, step string) {
 	if l.bytes != bytes {
 		t.Fatalf("%s: byte count %d, model %d", step, l.bytes, bytes)
 	}
-	if len(l.buf)&(len(l.buf)-1) != 0 || len(l.buf) < l.n {
-		t.Fatalf("%s: ring of %d for %d elements", step, len(l.buf), l.n)
+	// Chunks: a power-of-two ring, exactly the chunks the elements span.
+	need := 0
+	if l.n > 0 {
+		need = (l.off + l.n + listChunkMask) >> listChunkBits
+	}
+	if len(l.ring)&(len(l.ring)-1) != 0 || l.nc != need || l.nc > len(l.ring) || l.off >= listChunkSize {
+		t.Fatalf("%s: ring of %d, %d chunks, off %d for %d elements", step, len(l.ring), l.nc, l.off, l.n)
 	}
 }
 
@@ -184,8 +189,8 @@ func TestListRingWraps(t *testing.T) {
 			}
 		}
 	}
-	if len(l.buf) != listMinCap {
-		t.Fatalf("ring grew to %d", len(l.buf))
+	if len(l.ring) != listMinRing || l.nc > 2 {
+		t.Fatalf("ring grew to %d with %d chunks", len(l.ring), l.nc)
 	}
 	// Memory comes back after a big list shrinks.
 	for i := range 10000 {
@@ -194,8 +199,11 @@ func TestListRingWraps(t *testing.T) {
 	for l.Len() > 2 {
 		l.PopFront()
 	}
-	if len(l.buf) > 16 {
-		t.Fatalf("ring of %d for %d elements", len(l.buf), l.Len())
+	if len(l.ring) > 16 || l.nc > 2 {
+		t.Fatalf("ring of %d, %d chunks for %d elements", len(l.ring), l.nc, l.Len())
+	}
+	if (l.off+l.n)&listChunkMask == 0 { // the next push must not add a chunk
+		l.PopBack()
 	}
 	before := l.MemUsage()
 	l.PushBack([]byte("0123456789"))
