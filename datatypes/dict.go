@@ -51,7 +51,7 @@ func (d *Dict[V]) Ref(key []byte) *V {
 // Set stores v under key and reports whether key is new. The Dict keeps
 // key: the caller must not change its bytes afterwards.
 func (d *Dict[V]) Set(key string, v V) bool {
-	kb := unsafe.Slice(unsafe.StringData(key), len(key))
+	kb := strBytes(key)
 	h := d.hash(kb)
 	if it := d.t.Ref(h, kb); it != nil {
 		it.val = v
@@ -74,28 +74,10 @@ func (d *Dict[V]) Each(fn func(key string, v V) bool) {
 	d.t.Ascend(0, func(_ uint64, it dictItem[V]) bool { return fn(it.key, it.val) })
 }
 
-// Scan visits about count keys from cursor (0 starts an iteration) in hash
-// order and returns the cursor to continue from, 0 when done. The cursor is
-// the next hash to visit plus one; keys sharing a hash are never split
-// between calls. fn must not change the Dict.
+// Scan visits about count keys from cursor (0 starts an iteration) and
+// returns the cursor to continue from, 0 when done (see Table.Scan).
 func (d *Dict[V]) Scan(cursor uint64, count int, fn func(key string, v V)) uint64 {
-	var from uint64
-	if cursor > 0 {
-		from = cursor - 1
-	}
-	var next, last uint64
-	n := 0
-	d.t.Ascend(from, func(h uint64, it dictItem[V]) bool {
-		if n >= count && h != last {
-			next = h + 1
-			return false
-		}
-		fn(it.key, it.val)
-		n++
-		last = h
-		return true
-	})
-	return next
+	return d.t.Scan(cursor, count, func(it dictItem[V]) { fn(it.key, it.val) })
 }
 
 // Random returns a key and its value chosen at random (ok false if empty).
@@ -112,3 +94,7 @@ func (d *Dict[V]) Random(r *rand.Rand) (key string, v V, ok bool) {
 func (d *Dict[V]) SlotBytes() int64 {
 	return int64(d.t.Slots()) * int64(unsafe.Sizeof(slot[dictItem[V]]{}))
 }
+
+// strBytes views an immutable string as bytes, without copying: for
+// lookups by a key the caller holds as a string.
+func strBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

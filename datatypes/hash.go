@@ -286,31 +286,13 @@ func (h *Hash) Each(fn func(field, value []byte) bool) {
 
 // Scan visits about count fields from cursor (0 starts) and returns the
 // cursor to continue from, 0 when done. A listpack is visited whole in one
-// call, as Redis does. For a hashtable the cursor is the next hash to visit
-// plus one, and fields of equal hash are never split between calls, so an
-// iteration returns every field present from its start to its end.
+// call, as Redis does; a hashtable walks its Table (see Table.Scan).
 func (h *Hash) Scan(cursor uint64, count int, fn func(field, value []byte)) uint64 {
 	if h.ht == nil {
 		h.Each(func(f, v []byte) bool { fn(f, v); return true })
 		return 0
 	}
-	var from uint64
-	if cursor > 0 {
-		from = cursor - 1
-	}
-	var next, last uint64
-	n := 0
-	h.ht.Ascend(from, func(hv uint64, it hashItem) bool {
-		if n >= count && hv != last {
-			next = hv + 1
-			return false
-		}
-		fn(it.field(), it.value())
-		n++
-		last = hv
-		return true
-	})
-	return next
+	return h.ht.Scan(cursor, count, func(it hashItem) { fn(it.field(), it.value()) })
 }
 
 // Random returns a field and its value picked at random; the hash must not

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"unsafe"
 )
 
 // Set is a set of byte strings with Redis 7.0's two encodings. An "intset"
@@ -197,9 +196,6 @@ func (s *Set) Scan(cursor uint64, count int, fn func(m []byte)) uint64 {
 	})
 	return 0
 }
-
-// strBytes views an immutable string as bytes, without copying.
-func strBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // ParseSetInt parses m as Redis's string2ll does (what may go in an
 // intset): an optional '-', digits without leading zeros (but "0"), no '+',

@@ -202,6 +202,31 @@ func (t *Table[T]) Ascend(from uint64, fn func(h uint64, item T) bool) {
 	}
 }
 
+// Scan visits about count items from cursor (0 starts an iteration) in hash
+// order and returns the cursor to continue from, 0 when done: the cursor
+// is the next hash to visit plus one, and items sharing a hash are never
+// split between calls, so an iteration returns every item present from its
+// start to its end (HSCAN, SSCAN, ZSCAN). fn must not change the table.
+func (t *Table[T]) Scan(cursor uint64, count int, fn func(item T)) uint64 {
+	var from uint64
+	if cursor > 0 {
+		from = cursor - 1
+	}
+	var next, last uint64
+	n := 0
+	t.Ascend(from, func(h uint64, item T) bool {
+		if n >= count && h != last {
+			next = h + 1
+			return false
+		}
+		fn(item)
+		n++
+		last = h
+		return true
+	})
+	return next
+}
+
 // Random returns an item picked at random (false when the table is
 // empty). It probes random slots until one is occupied: every item is then
 // equally likely, which SRANDMEMBER's and RANDOMKEY's users rely on (taking

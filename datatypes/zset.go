@@ -331,7 +331,7 @@ func (z *ZSet) DeleteRange(from, to int) int {
 	}
 	for range n {
 		it := z.tree.removeAt(from)
-		z.dict.Delete(unsafe.Slice(unsafe.StringData(it.Member), len(it.Member)))
+		z.dict.Delete(strBytes(it.Member))
 		z.bytes -= int64(len(it.Member))
 	}
 	return n

@@ -262,12 +262,9 @@ func (c *Client) waitBlocked(cmd *Command) {
 		w := c.blk.w
 		c.blk.w = nil
 		if c.flush() != nil {
-			if w.state.CompareAndSwap(waitWaiting, waitGone) {
-				c.srv.blocking.remove(w)
-			} else {
-				// Woken already (and out of the queues): pass the wake on,
-				// or the element that woke it waits for the next push.
-				<-w.ready
+			if !c.giveUp(w) {
+				// Woken already: pass the wake on, or the element that
+				// woke it waits for the next push.
 				c.wakeKeys(w.keys)
 			}
 			return
@@ -284,7 +281,7 @@ func (c *Client) waitBlocked(cmd *Command) {
 		}
 		c.blk.again = true
 		start := c.tick
-		c.now = (c.srv.wallOffset.Load() + start.Nanoseconds()) / 1e6
+		c.now = c.srv.unixMs(start)
 		c.dirty = 0
 		c.propArgs = nil
 		c.errored = false
@@ -309,6 +306,17 @@ func (c *Client) wakeKeys(keys []blockKey) {
 	}
 }
 
+// giveUp withdraws w from the queues. It returns false if a wake got there
+// first: w is already out of the queues and its wake has been consumed.
+func (c *Client) giveUp(w *waiter) bool {
+	if !w.state.CompareAndSwap(waitWaiting, waitGone) {
+		<-w.ready
+		return false
+	}
+	c.srv.blocking.remove(w)
+	return true
+}
+
 type parkOutcome int
 
 const (
@@ -323,7 +331,7 @@ func (c *Client) park(w *waiter) parkOutcome {
 	defer c.clearFlag(clientBlocked)
 	var timeout <-chan time.Time
 	if c.blk.deadline > 0 {
-		now := (c.srv.wallOffset.Load() + time.Since(c.srv.clockBase).Nanoseconds()) / 1e6
+		now := c.srv.unixMs(time.Since(c.srv.clockBase))
 		t := time.NewTimer(time.Duration(max(c.blk.deadline-now, 0)) * time.Millisecond)
 		defer t.Stop()
 		timeout = t.C
@@ -340,14 +348,12 @@ func (c *Client) park(w *waiter) parkOutcome {
 	case <-c.quit:
 	case <-gone:
 	}
-	if !w.state.CompareAndSwap(waitWaiting, waitGone) {
-		<-w.ready // woken at the same moment: the wake wins
+	if !c.giveUp(w) { // woken at the same moment: the wake wins
 		if reason == 0 {
 			return parkGone
 		}
 		return parkWoken
 	}
-	c.srv.blocking.remove(w)
 	switch reason {
 	case unblockTimeout:
 		if c.blk.nullArray {

@@ -98,7 +98,7 @@ func (c *Client) call(cmd *Command) {
 	// requests arrives and after any wait) and reads the clock once, at its
 	// end. Wall time is the cron-maintained offset plus monotonic time.
 	mono := c.tick
-	c.now = (s.wallOffset.Load() + mono.Nanoseconds()) / 1e6
+	c.now = s.unixMs(mono)
 
 	c.run(cmd)
 	if len(c.expiredSeen) > 0 {
@@ -260,10 +260,15 @@ func (c *Client) lockFor(cmd *Command) {
 	}
 }
 
+// unixMs converts a monotonic reading (since clockBase) to unix ms.
+func (s *Server) unixMs(mono time.Duration) int64 {
+	return (s.wallOffset.Load() + mono.Nanoseconds()) / 1e6
+}
+
 // refreshNow rereads the clock for a command that waited for its locks:
 // its time is when it runs, as in Redis, not when it was parsed.
 func (c *Client) refreshNow() {
-	c.now = (c.srv.wallOffset.Load() + time.Since(c.srv.clockBase).Nanoseconds()) / 1e6
+	c.now = c.srv.unixMs(time.Since(c.srv.clockBase))
 }
 
 func (c *Client) unlock() {

@@ -141,7 +141,7 @@ func (c *Client) authRequired(cfg *Config) bool { return !c.authed && cfg.Requir
 // for the timeout directive and CLIENT LIST's idle=, as in Redis.
 func (c *Client) resetTick() {
 	c.tick = time.Since(c.srv.clockBase)
-	c.lastActive.Store((c.srv.wallOffset.Load() + c.tick.Nanoseconds()) / 1e6)
+	c.lastActive.Store(c.srv.unixMs(c.tick))
 }
 
 // Name returns the client's name set by CLIENT SETNAME or HELLO.

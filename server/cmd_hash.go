@@ -2,7 +2,6 @@ package server
 
 import (
 	"github.com/shoaldb/shoal/datatypes"
-	"github.com/tidwall/redcon"
 )
 
 // The hash family. The values are datatypes.Hash: a listpack (insertion
@@ -307,37 +306,9 @@ func cmdHGetAll(c *Client) {
 // HSCAN key cursor [MATCH pattern] [COUNT count]: a listpack is returned
 // whole with cursor 0, as Redis does.
 func cmdHScan(c *Client) {
-	cursor, ok := parseCursor(c.args[2])
-	if !ok {
-		c.writeError(errInvalidCursor)
-		return
-	}
-	e, ok := c.readTyped(c.args[1], TypeHash)
-	if !ok {
-		return
-	}
-	if e == nil {
-		c.writeRawString("*2\r\n$1\r\n0\r\n*0\r\n")
-		return
-	}
-	count, filter, ok := c.parseScanOptions(c.args[3:], false)
-	if !ok {
-		return
-	}
-	var body []byte
-	n := 0
-	next := hashOf(e).Scan(cursor, int(count), func(f, v []byte) {
-		if filter.match(f) {
-			body = redcon.AppendBulk(body, f)
-			body = redcon.AppendBulk(body, v)
-			n += 2
-		}
+	c.scanCollection(TypeHash, func(e *Entry, cursor uint64, count int, out *scanOut) uint64 {
+		return hashOf(e).Scan(cursor, count, out.pair)
 	})
-	c.writeArray(2)
-	var buf [20]byte
-	c.writeBulk(appendUint(buf[:0], next))
-	c.writeArray(n)
-	c.writeRaw(body)
 }
 
 // HRANDFIELD key [count [WITHVALUES]]
@@ -351,9 +322,7 @@ func cmdHRandField(c *Client) {
 			c.writeNull()
 			return
 		}
-		c.srv.rngMu.Lock()
 		f, _ := hashOf(e).Random(c.srv.rng)
-		c.srv.rngMu.Unlock()
 		c.writeBulk(f)
 		return
 	}
@@ -414,8 +383,6 @@ func (c *Client) hrandWithCount(h *datatypes.Hash, count int64, withValues bool)
 			count = -count
 		}
 		header(count)
-		c.srv.rngMu.Lock()
-		defer c.srv.rngMu.Unlock()
 		for ; count > 0; count-- {
 			writePair(h.Random(c.srv.rng))
 		}
@@ -427,8 +394,6 @@ func (c *Client) hrandWithCount(h *datatypes.Hash, count int64, withValues bool)
 		return
 	}
 	header(count)
-	c.srv.rngMu.Lock()
-	defer c.srv.rngMu.Unlock()
 	rng := c.srv.rng
 	if count*3 > size {
 		// Many of the fields: drop random ones from the whole list, which

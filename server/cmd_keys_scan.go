@@ -1,8 +1,6 @@
 package server
 
 import (
-	"math/rand/v2"
-
 	"github.com/shoaldb/shoal/datatypes"
 	"github.com/tidwall/redcon"
 )
@@ -172,9 +170,64 @@ func (c *Client) parseScanOptions(args [][]byte, typeOK bool) (count int64, f ke
 	return count, f, true
 }
 
-// match reports whether a collection's field or member passes MATCH.
-func (f *keyFilter) match(b []byte) bool {
-	return f.pattern == nil || datatypes.GlobMatch(f.pattern, b, false)
+// scanCollection is HSCAN, SSCAN and ZSCAN: the cursor is checked first,
+// then the key (missing: an empty scan), then the options, in Redis's
+// order. walk visits about count members of the value from cursor, handing
+// each to out, and returns the cursor to continue from.
+func (c *Client) scanCollection(typ uint8, walk func(e *Entry, cursor uint64, count int, out *scanOut) uint64) {
+	cursor, ok := parseCursor(c.args[2])
+	if !ok {
+		c.writeError(errInvalidCursor)
+		return
+	}
+	e, ok := c.readTyped(c.args[1], typ)
+	if !ok {
+		return
+	}
+	if e == nil {
+		c.writeRawString("*2\r\n$1\r\n0\r\n*0\r\n")
+		return
+	}
+	count, f, ok := c.parseScanOptions(c.args[3:], false)
+	if !ok {
+		return
+	}
+	out := scanOut{filter: f}
+	next := walk(e, cursor, int(count), &out)
+	c.writeArray(2)
+	var buf [20]byte
+	c.writeBulk(appendUint(buf[:0], next))
+	c.writeArray(out.n)
+	c.writeRaw(out.body)
+}
+
+// scanOut collects a collection scan's reply, keeping what MATCH passes.
+type scanOut struct {
+	filter keyFilter
+	body   []byte
+	n      int
+}
+
+func (o *scanOut) matches(m []byte) bool {
+	return o.filter.pattern == nil || datatypes.GlobMatch(o.filter.pattern, m, false)
+}
+
+// member adds a set member.
+func (o *scanOut) member(m []byte) {
+	if o.matches(m) {
+		o.body = redcon.AppendBulk(o.body, m)
+		o.n++
+	}
+}
+
+// pair adds a hash field and its value, or a sorted-set member and its
+// score; MATCH looks at the first.
+func (o *scanOut) pair(m, v []byte) {
+	if o.matches(m) {
+		o.body = redcon.AppendBulk(o.body, m)
+		o.body = redcon.AppendBulk(o.body, v)
+		o.n += 2
+	}
 }
 
 // parseCursor reads a cursor as Redis does with strtoul: decimal, an
@@ -237,7 +290,7 @@ func cmdRandomKey(c *Client) {
 		c.writeNull()
 		return
 	}
-	r := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	r := c.srv.rng
 	for try := 0; try < 16; try++ {
 		x := r.IntN(total)
 		i := 0

@@ -2,10 +2,8 @@ package server
 
 import (
 	"math"
-	"math/rand/v2"
 
 	"github.com/shoaldb/shoal/datatypes"
-	"github.com/tidwall/redcon"
 )
 
 // The set family. This file has the table and the commands on one set;
@@ -69,12 +67,6 @@ func (c *Client) addSet(key, first []byte) *Entry {
 	c.dirty = dirty // Redis counts the members added, not the key's creation
 	return e
 }
-
-// randSource is a rand.Source over the runtime's per-thread generator: the
-// random picks of SPOP and SRANDMEMBER need neither a lock nor an allocation.
-type randSource struct{}
-
-func (randSource) Uint64() uint64 { return rand.Uint64() }
 
 // SADD key member [member ...]
 func cmdSAdd(c *Client) {
@@ -232,7 +224,7 @@ func cmdSPop(c *Client) {
 	before := e.memUsage()
 	// A hashtable's member is returned as stored: immutable, so it can
 	// outlive its removal in the propagated command.
-	m := s.Random(rand.New(randSource{}), nil)
+	m := s.Random(c.srv.rng, nil)
 	c.writeBulk(m)
 	c.propArgs = [][]byte{[]byte("SREM"), key, m}
 	s.Remove(m)
@@ -280,7 +272,7 @@ func (c *Client) spopCount() {
 		arena = append(arena, m...)
 		ends = append(ends, len(arena))
 	}
-	r := rand.New(randSource{})
+	r := c.srv.rng
 	before := e.memUsage()
 	remaining := size - count
 	var buf [20]byte
@@ -351,7 +343,7 @@ func cmdSRandMember(c *Client) {
 		return
 	}
 	var buf [20]byte
-	c.writeBulk(setOf(e).Random(rand.New(randSource{}), buf[:0]))
+	c.writeBulk(setOf(e).Random(c.srv.rng, buf[:0]))
 }
 
 // SRANDMEMBER key count: a positive count asks for distinct members, a
@@ -375,7 +367,7 @@ func (c *Client) srandCount() {
 		return
 	}
 	s := setOf(e)
-	r := rand.New(randSource{})
+	r := c.srv.rng
 	var buf [20]byte
 	if n < 0 || n == 1 {
 		n = max(n, -n)
@@ -421,33 +413,7 @@ func (c *Client) srandCount() {
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]
 func cmdSScan(c *Client) {
-	cursor, ok := parseCursor(c.args[2])
-	if !ok {
-		c.writeError(errInvalidCursor)
-		return
-	}
-	e, ok := c.readTyped(c.args[1], TypeSet)
-	if !ok {
-		return
-	}
-	if e == nil {
-		c.writeRawString("*2\r\n$1\r\n0\r\n*0\r\n")
-		return
-	}
-	count, f, ok := c.parseScanOptions(c.args[3:], false)
-	if !ok {
-		return
-	}
-	var body []byte
-	n := 0
-	next := setOf(e).Scan(cursor, int(count), func(m []byte) {
-		if f.match(m) {
-			body = redcon.AppendBulk(body, m)
-			n++
-		}
+	c.scanCollection(TypeSet, func(e *Entry, cursor uint64, count int, out *scanOut) uint64 {
+		return setOf(e).Scan(cursor, count, out.member)
 	})
-	c.writeArray(2)
-	c.writeBulk(appendUint(nil, next))
-	c.writeArray(n)
-	c.writeRaw(body)
 }

@@ -2,9 +2,9 @@ package server
 
 import (
 	"math"
+	"slices"
 
 	"github.com/shoaldb/shoal/datatypes"
-	"github.com/tidwall/redcon"
 )
 
 // The sorted-set family. This file has the table of the point commands
@@ -306,7 +306,7 @@ func cmdZRandMember(c *Client) {
 			return
 		}
 		z := zsetOf(e)
-		c.writeBulkString(z.At(c.srv.random(z.Len())).Member)
+		c.writeBulkString(z.At(c.srv.rng.IntN(z.Len())).Member)
 		return
 	}
 	count, ok := parseInt(c.args[2])
@@ -357,7 +357,7 @@ func (c *Client) zrandWithCount(z *datatypes.ZSet, count int64, withScores bool)
 		n := int(-count)
 		arrayLen(n)
 		for range n { // n may be huge: no lock held across the loop
-			write(z.At(c.srv.random(size)))
+			write(z.At(c.srv.rng.IntN(size)))
 		}
 		return
 	}
@@ -375,7 +375,6 @@ func (c *Client) zrandWithCount(z *datatypes.ZSet, count int64, withScores bool)
 	n := int(count)
 	picks := make([]int, n)
 	swapped := make(map[int]int, n)
-	c.srv.rngMu.Lock()
 	for i := range n {
 		j := i + c.srv.rng.IntN(size-i)
 		vj, ok := swapped[j]
@@ -389,9 +388,8 @@ func (c *Client) zrandWithCount(z *datatypes.ZSet, count int64, withScores bool)
 		picks[i] = vj
 		swapped[j] = vi
 	}
-	c.srv.rngMu.Unlock()
 	if z.Encoding() == "listpack" {
-		sortInts(picks)
+		slices.Sort(picks)
 	}
 	arrayLen(n)
 	for _, p := range picks {
@@ -399,48 +397,13 @@ func (c *Client) zrandWithCount(z *datatypes.ZSet, count int64, withScores bool)
 	}
 }
 
-// sortInts sorts a small slice in place (insertion sort: a listpack holds
-// at most a few hundred members).
-func sortInts(a []int) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
-}
-
 // ZSCAN key cursor [MATCH pattern] [COUNT count]: a listpack is returned
 // whole with cursor 0, as Redis does.
 func cmdZScan(c *Client) {
-	cursor, ok := parseCursor(c.args[2])
-	if !ok {
-		c.writeError(errInvalidCursor)
-		return
-	}
-	e, ok := c.readTyped(c.args[1], TypeZSet)
-	if !ok {
-		return
-	}
-	if e == nil {
-		c.writeRawString("*2\r\n$1\r\n0\r\n*0\r\n")
-		return
-	}
-	count, filter, ok := c.parseScanOptions(c.args[3:], false)
-	if !ok {
-		return
-	}
-	var body []byte
-	n := 0
-	var buf [32]byte
-	next := zsetOf(e).Scan(cursor, int(count), func(m string, score float64) {
-		if filter.match(zsBytes(m)) {
-			body = redcon.AppendBulkString(body, m)
-			body = redcon.AppendBulk(body, appendDouble(buf[:0], score))
-			n += 2
-		}
+	c.scanCollection(TypeZSet, func(e *Entry, cursor uint64, count int, out *scanOut) uint64 {
+		var buf [32]byte
+		return zsetOf(e).Scan(cursor, count, func(m string, score float64) {
+			out.pair(zsBytes(m), appendDouble(buf[:0], score))
+		})
 	})
-	c.writeArray(2)
-	c.writeBulk(appendUint(buf[:0], next))
-	c.writeArray(n)
-	c.writeRaw(body)
 }

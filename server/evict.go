@@ -238,7 +238,7 @@ func (s *Server) evictOne(cfg *Config) int64 {
 // into the pool, which stays sorted by ascending score.
 func (s *Server) fillEvictPool(cfg *Config) {
 	m := &s.ext.mem
-	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	rng := s.rng
 	var found []evictCand
 	// Databases the last count found empty are skipped, unless that finds
 	// nothing: the count may predate a SWAPDB or new keys.

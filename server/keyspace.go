@@ -270,13 +270,13 @@ func (c *Client) storeObj(key []byte, typ uint8, obj collection) *Entry {
 // Redis never keeps an empty collection. It reports whether the key is
 // gone. The handler counts the change itself (c.dirty).
 func (c *Client) changed(e *Entry, before int64) (deleted bool) {
-	sh, h := c.loc(e.kv[:e.klen])
-	if e.obj.(collection).Len() == 0 {
-		sh.remove(h, e)
-		sh.mem += e.memUsage() - before // remove subtracted the new size
-		return true
+	if e.obj.(collection).Len() > 0 {
+		c.resized(e, before)
+		return false
 	}
-	sh.mem += e.memUsage() - before
-	sh.version++
-	return false
+	key := e.kv[:e.klen]
+	sh := &c.db.shards[shardOf(key)]
+	sh.remove(c.db.hash(key), e)
+	sh.mem += e.memUsage() - before // remove subtracted the new size
+	return true
 }

@@ -20,7 +20,6 @@ func (c *Client) writeBulk(b []byte)      { c.out = redcon.AppendBulk(c.out, b) 
 func (c *Client) writeBulkString(s string) {
 	c.out = redcon.AppendBulkString(c.out, s)
 }
-func (c *Client) writeBulkInt(n int64) { c.out = redcon.AppendBulkInt(c.out, n) }
 
 // writeArray starts an array of n elements.
 func (c *Client) writeArray(n int) { c.out = redcon.AppendArray(c.out, n) }

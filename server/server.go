@@ -45,7 +45,6 @@ type Server struct {
 	// steps (NTP) reach commands within a tick.
 	clockBase  time.Time
 	wallOffset atomic.Int64 // unix ns at clockBase, corrected every tick
-	rngMu      sync.Mutex
 	rng        *rand.Rand
 
 	// propagateHook receives every change made by a write command, rewritten
@@ -66,7 +65,7 @@ func New(cfg *Config) *Server {
 		clients:  make(map[int64]*Client),
 		done:     make(chan struct{}),
 		pid:      os.Getpid(),
-		rng:      rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5ea1)),
+		rng:      rand.New(runtimeSource{}),
 	}
 	s.cfg.Store(cfg)
 	s.runID = randomHex(40)
@@ -302,13 +301,12 @@ func (s *Server) SetPropagateHook(fn func(db int, args [][]byte)) {
 	s.propagateHook.Store(&fn)
 }
 
-// random returns a random number in [0, n) from the server's generator.
-func (s *Server) random(n int) int {
-	s.rngMu.Lock()
-	v := s.rng.IntN(n)
-	s.rngMu.Unlock()
-	return v
-}
+// runtimeSource is a rand.Source over the runtime's per-thread generator:
+// random picks (SPOP, HRANDFIELD, RANDOMKEY, eviction sampling, ...) need
+// neither a lock nor an allocation, from any goroutine.
+type runtimeSource struct{}
+
+func (runtimeSource) Uint64() uint64 { return rand.Uint64() }
 
 func randomHex(n int) string {
 	const hex = "0123456789abcdef"

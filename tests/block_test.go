@@ -506,5 +506,13 @@ func TestBlockServedByKeyCommands(t *testing.T) {
 		waitBlocked(t, ctl, 1)
 		rec(ctl.do("MOVE", "src", "0"))
 		rec(w.reply())
+		// SWAPDB brings a list into the waiter's database.
+		rec(ctl.do("RPUSH", "swapped", "v"))
+		rec(ctl.do("SELECT", "0"))
+		w.send("BLPOP", "swapped", "0")
+		waitBlocked(t, ctl, 1)
+		rec(ctl.do("SWAPDB", "0", "1"))
+		rec(w.reply())
+		rec(ctl.do("SWAPDB", "0", "1"))
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -386,17 +385,7 @@ func TestHashKeyspace(t *testing.T) {
 // as HSET of its exact result, writes that change nothing not at all.
 func TestHashPropagation(t *testing.T) {
 	srv := ownShoal(t)
-	var mu sync.Mutex
-	var got []string
-	srv.SetPropagateHook(func(db int, args [][]byte) {
-		mu.Lock()
-		defer mu.Unlock()
-		parts := make([]string, len(args))
-		for i, a := range args {
-			parts[i] = string(a)
-		}
-		got = append(got, strings.Join(parts, " "))
-	})
+	propagated := recordPropagation(srv)
 	c := dial(t, srv.Addr().String())
 	for _, cmd := range [][]string{
 		{"HINCRBYFLOAT", "h", "f", "1.5"},
@@ -408,8 +397,7 @@ func TestHashPropagation(t *testing.T) {
 	} {
 		c.do(cmd...)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	got := propagated()
 	want := []string{"HSET h f 1.5", "HINCRBY h n 2", "HDEL h n"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("propagated %q, want %q", got, want)

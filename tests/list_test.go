@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -200,17 +199,7 @@ func TestListPropagation(t *testing.T) {
 	// Replicas get the non-blocking forms that actually ran, and nothing
 	// for commands that changed nothing.
 	srv := ownShoal(t)
-	var mu sync.Mutex
-	var got []string
-	srv.SetPropagateHook(func(db int, args [][]byte) {
-		s := make([]string, len(args))
-		for i, a := range args {
-			s[i] = string(a)
-		}
-		mu.Lock()
-		got = append(got, strings.Join(s, " "))
-		mu.Unlock()
-	})
+	propagated := recordPropagation(srv)
 	addr := srv.Addr().String()
 	c, w := dial(t, addr), dial(t, addr)
 	for _, cmd := range []string{
@@ -231,8 +220,7 @@ func TestListPropagation(t *testing.T) {
 		"RPUSH m x y z", "LMOVE m d LEFT RIGHT", "RPOPLPUSH m d", "LMOVE m d RIGHT LEFT",
 		"LTRIM d 1 -1", "LREM d 0 x", "RPUSH wk v", "LPOP wk",
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	got := propagated()
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("propagated:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

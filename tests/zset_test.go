@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -505,17 +504,7 @@ func TestBZPopServedByZAdd(t *testing.T) {
 // that change nothing not at all.
 func TestZSetPropagation(t *testing.T) {
 	srv := ownShoal(t)
-	var mu sync.Mutex
-	var got []string
-	srv.SetPropagateHook(func(db int, args [][]byte) {
-		mu.Lock()
-		defer mu.Unlock()
-		parts := make([]string, len(args))
-		for i, a := range args {
-			parts[i] = string(a)
-		}
-		got = append(got, strings.Join(parts, " "))
-	})
+	propagated := recordPropagation(srv)
 	c := dial(t, srv.Addr().String())
 	for _, cmd := range []string{
 		"ZADD z 1 a 2 b 3 c 4 d",
@@ -532,8 +521,7 @@ func TestZSetPropagation(t *testing.T) {
 	} {
 		c.do(strings.Fields(cmd)...)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	got := propagated()
 	want := []string{"ZADD z 1 a 2 b 3 c 4 d", "ZINCRBY z 1 a", "ZPOPMIN z", "ZPOPMAX z",
 		"ZPOPMAX z 2", "ZADD z 1 a", "ZPOPMIN z 1"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
