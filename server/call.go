@@ -131,7 +131,7 @@ func (c *Client) run(cmd *Command) {
 	cmd.Handler(c)
 	if c.dirty > 0 {
 		c.srv.dirty.Add(int64(c.dirty))
-		if cmd.isWrite() {
+		if cmd.locksWrite() {
 			c.srv.propagate(c)
 		}
 	}
@@ -175,7 +175,7 @@ func (c *Client) releaseHeld() bool {
 // as strong. k0 is cmd's first key's shard.
 func (c *Client) reuseHeld(cmd *Command, k0 int) bool {
 	held := c.locks[0]
-	if len(c.locks) != 1 || held == nil || held.db != c.db || held.idx != k0 || (c.rlock && cmd.isWrite()) {
+	if len(c.locks) != 1 || held == nil || held.db != c.db || held.idx != k0 || (c.rlock && cmd.locksWrite()) {
 		return false
 	}
 	for _, p := range c.keyPos[1:] {
@@ -240,7 +240,7 @@ func (c *Client) lockFor(cmd *Command) {
 			c.locks[i] = sh
 		}
 	}
-	c.rlock = !cmd.isWrite()
+	c.rlock = !cmd.locksWrite()
 	waited := false
 	for _, sh := range c.locks {
 		// TryLock is Lock's own fast path: free when uncontended, and it

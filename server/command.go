@@ -50,6 +50,11 @@ const (
 	flagNoLock
 	// flagSubscribeOK: allowed to a RESP2 client in subscribed context.
 	flagSubscribeOK
+	// flagMutates: Redis calls the command readonly, yet it may rewrite a
+	// value's representation in place (PFCOUNT caches the cardinality in
+	// the HLL header) and is then propagated: its shards are locked for
+	// writing.
+	flagMutates
 )
 
 // redisFlagsMask selects the flags COMMAND reports.
@@ -135,8 +140,9 @@ type cmdStats struct {
 // FullName is the name Redis prints for the command: "get", "config|get".
 func (cmd *Command) FullName() string { return cmd.fullPre + cmd.Name }
 
-// isWrite reports whether the command may change data.
-func (cmd *Command) isWrite() bool { return cmd.Flags&flagWrite != 0 }
+// locksWrite reports whether the command's shards are locked for writing
+// and its changes propagated.
+func (cmd *Command) locksWrite() bool { return cmd.Flags&(flagWrite|flagMutates) != 0 }
 
 // keyPositions appends the positions of args that are keys.
 func (cmd *Command) keyPositions(args [][]byte, out []int) []int {
@@ -180,6 +186,9 @@ func allFamilies() [][]*Command {
 		zsetCommands(),
 		zsetRangeCommands(),
 		sortCommands(),
+		bitCommands(),
+		hllCommands(),
+		geoCommands(),
 	}
 }
 

@@ -33,6 +33,7 @@ type Config struct {
 	SetMaxIntsetEntries    int64
 	ZSetMaxListpackEntries int64
 	ZSetMaxListpackValue   int64
+	HLLSparseMaxBytes      int64 // past it a sparse HyperLogLog turns dense
 	ProtoMaxBulkLen        int64
 	ClientQueryBufferLimit int64
 	Hz                     int
@@ -99,6 +100,7 @@ func DefaultConfig() *Config {
 		SetMaxIntsetEntries:    512,
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
+		HLLSparseMaxBytes:      3000,
 		ProtoMaxBulkLen:        512 << 20,
 		ClientQueryBufferLimit: 1 << 30,
 		Hz:                     10,
@@ -472,6 +474,7 @@ func configTable() []directive {
 		int64Dir("set-max-intset-entries", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.SetMaxIntsetEntries }),
 		alias("zset-max-ziplist-entries", int64Dir("zset-max-listpack-entries", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.ZSetMaxListpackEntries })),
 		alias("zset-max-ziplist-value", int64Dir("zset-max-listpack-value", 0, math.MaxInt64, true, func(c *Config) *int64 { return &c.ZSetMaxListpackValue })),
+		int64Dir("hll-sparse-max-bytes", 0, math.MaxInt64, true, func(c *Config) *int64 { return &c.HLLSparseMaxBytes }),
 		int64Dir("proto-max-bulk-len", 1024*1024, math.MaxInt64, true, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }),
 		int64Dir("client-query-buffer-limit", 1024*1024, math.MaxInt64, true, func(c *Config) *int64 { return &c.ClientQueryBufferLimit }),
 		{name: "hz",

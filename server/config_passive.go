@@ -58,7 +58,6 @@ func passiveDirectives() []passive {
 		{"disable-thp", "", kString, dirImmutable, 0, 0, "", "yes"},
 		{"dynamic-hz", "", kBool, 0, 0, 0, "", "yes"},
 		{"enable-module-command", "", kString, dirImmutable, 0, 0, "", "no"},
-		{"hll-sparse-max-bytes", "", kMem, 0, 0, 9223372036854775807, "", "3000"},
 		{"ignore-warnings", "", kString, 0, 0, 0, "", ""},
 		{"io-threads", "", kString, dirImmutable, 0, 0, "", "1"},
 		{"io-threads-do-reads", "", kString, dirImmutable, 0, 0, "", "no"},
