@@ -126,6 +126,39 @@ const (
 	errZRandCount  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 	errZPopNumkeys = "ERR numkeys should be greater than 0"
 	errZPopCount   = "ERR count should be greater than 0"
+
+	// Bitmaps.
+	errBitOffset        = "ERR bit offset is not an integer or out of range"
+	errBitValue         = "ERR bit is not an integer or out of range"
+	errBitPosBit        = "ERR The bit argument must be 1 or 0."
+	errBitOpNot         = "ERR BITOP NOT must be called with a single source key."
+	errBitfieldType     = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	errBitfieldOverflow = "ERR Invalid OVERFLOW type specified"
+	errBitfieldRO       = "ERR BITFIELD_RO only supports the GET subcommand"
+
+	// Geo.
+	errGeoUnit        = "ERR unsupported unit provided. please use M, KM, FT, MI"
+	errGeoLonLat      = "ERR invalid longitude,latitude pair " // + "%f,%f"
+	errGeoMember      = "ERR could not decode requested zset member"
+	errGeoRadius      = "ERR need numeric radius"
+	errGeoRadiusNeg   = "ERR radius cannot be negative"
+	errGeoWidth       = "ERR need numeric width"
+	errGeoHeight      = "ERR need numeric height"
+	errGeoBoxNeg      = "ERR height or width cannot be negative"
+	errGeoCount       = "ERR COUNT must be > 0"
+	errGeoAny         = "ERR the ANY argument requires COUNT argument"
+	errGeoStoreWith   = "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+	errGeoSStoreWith  = "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+	errGeoSearchFrom  = "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " // + command name
+	errGeoSearchShape = "ERR exactly one of BYRADIUS and BYBOX can be specified for "       // + command name
+
+	// HyperLogLog.
+	errHLLWrongType  = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	errHLLCorrupt    = "INVALIDOBJ Corrupted HLL object detected"
+	errHLLNoKey      = "ERR The specified key does not exist"
+	errHLLNotSparse  = "ERR HLL encoding is not sparse"
+	errHLLUnknownSub = "ERR Unknown PFDEBUG subcommand '" // + the subcommand + "'"
+	errHLLTestFailed = "ERR TESTFAILED "                  // + what failed
 )
 
 // errUnknownCommand is Redis's reply for a command name it does not know: the
