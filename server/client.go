@@ -87,6 +87,11 @@ type Client struct {
 	heldRun   int // commands run in a row under a lock kept for the pipeline
 
 	blk blockState // blocking commands (block.go)
+
+	// Transactions (multi.go, watch.go).
+	multi    multiState
+	watched  []*watchedKey
+	wtouched [][]byte // keys the running command may change, noted when anybody watches
 }
 
 type clientFlags = uint32
@@ -98,8 +103,9 @@ const (
 	clientReplica
 	clientMaster
 	clientBlocked
-	clientPaused  // waiting for CLIENT PAUSE to end ('b' in CLIENT LIST)
-	clientNoEvict // CLIENT NO-EVICT ON
+	clientPaused   // waiting for CLIENT PAUSE to end ('b' in CLIENT LIST)
+	clientNoEvict  // CLIENT NO-EVICT ON
+	clientDirtyCAS // a watched key changed: EXEC will fail
 )
 
 func (c *Client) has(f clientFlags) bool  { return c.flags.Load()&f != 0 }

@@ -335,6 +335,9 @@ func appendClientFlags(b []byte, f clientFlags, closing bool) []byte {
 	if f&(clientBlocked|clientPaused) != 0 {
 		b = append(b, 'b')
 	}
+	if f&clientDirtyCAS != 0 {
+		b = append(b, 'd')
+	}
 	if closing {
 		b = append(b, 'c')
 	}
@@ -648,7 +651,11 @@ func (c *Client) pausedBy(cmd *Command) bool {
 		return false
 	}
 	active, all, _, _ := c.srv.pauseState()
-	return active && (all || cmd.Flags&(flagWrite|flagMayReplicate) != 0)
+	flags := cmd.Flags
+	if cmd.Name == "exec" {
+		flags |= c.multi.flags // EXEC writes if a queued command does
+	}
+	return active && (all || flags&(flagWrite|flagMayReplicate) != 0)
 }
 
 // waitPause holds the client until the pause no longer applies to cmd, the

@@ -137,13 +137,14 @@ func (s *Server) afterCall(c *Client, cmd *Command, start time.Time, dur time.Du
 	}
 }
 
-func cmdDBSize(c *Client) { c.writeInt(int64(c.db.size())) }
+func cmdDBSize(c *Client) { c.writeInt(int64(c.db.size(c.allLocked()))) }
 
 func cmdFlushAll(c *Client) {
 	if !c.parseFlushMode() {
 		return
 	}
 	for _, db := range c.srv.dbs {
+		c.srv.touchFlushed(db, nil)
 		db.clear()
 	}
 	c.srv.ext.mem.reset()
@@ -155,6 +156,7 @@ func cmdFlushDB(c *Client) {
 	if !c.parseFlushMode() {
 		return
 	}
+	c.srv.touchFlushed(c.db, nil)
 	c.db.clear()
 	c.srv.ext.mem.invalidate()
 	c.dirty++
@@ -190,6 +192,8 @@ func cmdSwapDB(c *Client) {
 		return
 	}
 	if a != b {
+		c.srv.touchFlushed(c.srv.dbs[a], c.srv.dbs[b])
+		c.srv.touchFlushed(c.srv.dbs[b], c.srv.dbs[a])
 		c.srv.dbs[a].swapWith(c.srv.dbs[b])
 		c.readyDB(int(a))
 		c.readyDB(int(b))

@@ -189,6 +189,7 @@ func allFamilies() [][]*Command {
 		bitCommands(),
 		hllCommands(),
 		geoCommands(),
+		multiCommands(),
 	}
 }
 

@@ -331,6 +331,9 @@ func (s *Server) evictKey(cfg *Config, cand evictCand) int64 {
 	sh.remove(h, e)
 	s.stats.evictedKeys.Add(1)
 	s.propagateDel(db.id, cand.key)
+	if s.watching() {
+		s.touchKey(db.id, key, false)
+	}
 	sh.mu.Unlock()
 	if freed <= 0 {
 		freed = 1

@@ -56,6 +56,7 @@ func (c *Client) lookupWrite(key []byte) *Entry {
 		return nil
 	}
 	c.touch(e)
+	c.noteWrite(key)
 	return e
 }
 
@@ -75,6 +76,9 @@ func (c *Client) expireEntry(sh *shard, h uint64, e *Entry) {
 	sh.remove(h, e)
 	c.srv.stats.expiredKeys.Add(1)
 	c.srv.propagateDel(c.dbIndex, e.Key())
+	if c.srv.watching() {
+		c.srv.touchKey(c.dbIndex, e.kv[:e.klen], false)
+	}
 }
 
 // touch records an access for LRU/LFU eviction and OBJECT IDLETIME/FREQ.
@@ -103,6 +107,7 @@ func (c *Client) overwrite(key []byte, old *Entry, val []byte, keepTTL bool) *En
 
 // storeStr stores val under key in place of old (nil if absent).
 func (c *Client) storeStr(sh *shard, h uint64, old *Entry, key, val []byte, keepTTL bool) *Entry {
+	c.noteWrite(key)
 	if old != nil && old.Type == TypeString && (old.exp == 0 || (keepTTL && old.exp > c.now)) {
 		sh.mem -= old.memUsage()
 		old.setStr(val)
@@ -131,6 +136,7 @@ func (c *Client) storeStr(sh *shard, h uint64, old *Entry, key, val []byte, keep
 // addEntry inserts a new entry for a key known to be absent.
 func (c *Client) addEntry(e *Entry) {
 	sh, h := c.loc(e.kv[:e.klen])
+	c.noteWrite(e.kv[:e.klen])
 	if e.access.Load() == 0 {
 		c.srv.initAccess(e, c.now)
 	}
@@ -152,8 +158,12 @@ func (c *Client) deleteKey(key []byte) bool {
 	if e.exp != 0 && e.exp <= c.now {
 		c.srv.stats.expiredKeys.Add(1)
 		c.srv.propagateDel(c.dbIndex, e.Key())
+		if c.srv.watching() {
+			c.srv.touchKey(c.dbIndex, key, false)
+		}
 		return false
 	}
+	c.noteWrite(key)
 	c.dirty++
 	return true
 }
@@ -162,6 +172,7 @@ func (c *Client) deleteKey(key []byte) bool {
 func (c *Client) setExpire(e *Entry, at int64) {
 	sh, h := c.loc(e.kv[:e.klen])
 	sh.setExpire(h, e, at)
+	c.noteWrite(e.kv[:e.klen])
 	c.dirty++
 }
 
@@ -170,6 +181,7 @@ func (c *Client) resized(e *Entry, before int64) {
 	sh := &c.db.shards[shardOf(e.kv[:e.klen])]
 	sh.mem += e.memUsage() - before
 	sh.version++
+	c.noteWrite(e.kv[:e.klen])
 }
 
 // propagateDel sends a DEL for a key removed by expiry or eviction.
@@ -207,13 +219,18 @@ func (s *Server) initAccess(e *Entry, now int64) {
 // reapExpired deletes the expired keys a read-locked command came across,
 // each under its shard's write lock, if they are still expired.
 func (c *Client) reapExpired() {
+	locked := c.allLocked() // inside EXEC
 	for _, key := range c.expiredSeen {
 		sh, h := c.loc(key)
-		sh.mu.Lock()
+		if !locked {
+			sh.mu.Lock()
+		}
 		if e := sh.get(h, key); e != nil && e.exp != 0 && e.exp <= c.now {
 			c.expireEntry(sh, h, e)
 		}
-		sh.mu.Unlock()
+		if !locked {
+			sh.mu.Unlock()
+		}
 	}
 	c.expiredSeen = c.expiredSeen[:0]
 }
