@@ -88,6 +88,12 @@ type Client struct {
 
 	blk blockState // blocking commands (block.go)
 
+	// Pub/sub (pubsub.go): subscriptions, and the output queue a client
+	// that receives messages switches to (pushq.go).
+	subs        clientSubs
+	pushq       *pushQueue
+	outSoftFrom int64 // when c.out passed the normal class's soft limit
+
 	// Transactions (multi.go, watch.go).
 	multi    multiState
 	watched  []*watchedKey

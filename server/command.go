@@ -190,6 +190,7 @@ func allFamilies() [][]*Command {
 		hllCommands(),
 		geoCommands(),
 		multiCommands(),
+		pubsubCommands(),
 	}
 }
 

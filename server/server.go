@@ -52,6 +52,7 @@ type Server struct {
 	// and the AOF plug in here; nil means nobody listens.
 	propagateHook atomic.Pointer[func(db int, args [][]byte)]
 
+	hub      pubsubHub
 	watchReg watchRegistry
 	watchers atomic.Int64 // watched (db, key) pairs: zero keeps the write path free of WATCH
 
@@ -223,6 +224,8 @@ func (s *Server) dropClient(c *Client) {
 		s.blocking.remove(c.blk.w)
 	}
 	c.unwatchAll()
+	c.unsubscribeAll()
+	c.stopQueuedOutput()
 	c.conn.Close()
 }
 
