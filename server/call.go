@@ -169,6 +169,9 @@ func (c *Client) run(cmd *Command) {
 	if len(c.wtouched) > 0 {
 		c.touchWritten()
 	}
+	if c.emptied != nil {
+		c.flushEmptied()
+	}
 	if c.dirty > 0 {
 		c.srv.dirty.Add(int64(c.dirty))
 		if cmd.locksWrite() {

@@ -98,6 +98,11 @@ type Client struct {
 	multi    multiState
 	watched  []*watchedKey
 	wtouched [][]byte // keys the running command may change, noted when anybody watches
+
+	// Keyspace notifications (notify.go): a key the command emptied, whose
+	// "del" event follows the command's own.
+	emptied    []byte
+	emptiedBuf []byte
 }
 
 type clientFlags = uint32

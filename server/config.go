@@ -34,6 +34,7 @@ type Config struct {
 	ZSetMaxListpackEntries int64
 	ZSetMaxListpackValue   int64
 	HLLSparseMaxBytes      int64 // past it a sparse HyperLogLog turns dense
+	NotifyFlags            int   // notify-keyspace-events parsed (notify.go)
 	// client-output-buffer-limit, by class (bufClassNormal, ...).
 	BufLimits              [3]BufLimit
 	ProtoMaxBulkLen        int64
@@ -560,6 +561,7 @@ func configTable() []directive {
 					return errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
 				}
 				c.NotifyKeyspaceEvents = s
+				c.NotifyFlags = notifyFlags(s)
 				return nil
 			}},
 		intDir("lfu-log-factor", 0, math.MaxInt32, func(c *Config) *int { return &c.LFULogFactor }),

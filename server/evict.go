@@ -334,6 +334,9 @@ func (s *Server) evictKey(cfg *Config, cand evictCand) int64 {
 	if s.watching() {
 		s.touchKey(db.id, key, false)
 	}
+	if s.notifyOn(notifyEvicted) {
+		s.publishEvent(s.config().NotifyFlags, db.id, "evicted", key)
+	}
 	sh.mu.Unlock()
 	if freed <= 0 {
 		freed = 1

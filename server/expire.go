@@ -59,6 +59,9 @@ func (s *Server) expireShard(db *DB, sh *shard, now int64) int {
 		if s.watching() {
 			s.touchKey(db.id, it.e.kv[:it.e.klen], false)
 		}
+		if s.notifyOn(notifyExpired) {
+			s.publishEvent(s.config().NotifyFlags, db.id, "expired", it.e.kv[:it.e.klen])
+		}
 		n++
 	}
 	sh.mu.Unlock()

@@ -34,6 +34,7 @@ func (c *Client) lookup(key []byte, touch bool) *Entry {
 		} else if e != nil {
 			c.expireEntry(sh, h, e)
 		}
+		c.notify(notifyKeyMiss, "keymiss", key)
 		return nil
 	}
 	c.srv.stats.keyspaceHits.Add(1)
@@ -79,6 +80,7 @@ func (c *Client) expireEntry(sh *shard, h uint64, e *Entry) {
 	if c.srv.watching() {
 		c.srv.touchKey(c.dbIndex, e.kv[:e.klen], false)
 	}
+	c.notify(notifyExpired, "expired", e.kv[:e.klen])
 }
 
 // touch records an access for LRU/LFU eviction and OBJECT IDLETIME/FREQ.
@@ -130,11 +132,21 @@ func (c *Client) storeStr(sh *shard, h uint64, old *Entry, key, val []byte, keep
 	}
 	sh.put(h, e)
 	c.dirty++
+	if old == nil {
+		c.notify(notifyNew, "new", key)
+	}
 	return e
 }
 
 // addEntry inserts a new entry for a key known to be absent.
 func (c *Client) addEntry(e *Entry) {
+	c.insertEntry(e)
+	c.notify(notifyNew, "new", e.kv[:e.klen])
+}
+
+// insertEntry is addEntry without the "new" event: the key replaces one
+// that was there (storeObj).
+func (c *Client) insertEntry(e *Entry) {
 	sh, h := c.loc(e.kv[:e.klen])
 	c.noteWrite(e.kv[:e.klen])
 	if e.access.Load() == 0 {
@@ -161,6 +173,7 @@ func (c *Client) deleteKey(key []byte) bool {
 		if c.srv.watching() {
 			c.srv.touchKey(c.dbIndex, key, false)
 		}
+		c.notify(notifyExpired, "expired", key)
 		return false
 	}
 	c.noteWrite(key)
@@ -276,10 +289,14 @@ func (c *Client) addObj(key []byte, typ uint8, obj collection) *Entry {
 // TTL: the destination of the *STORE commands and SORT ... STORE.
 func (c *Client) storeObj(key []byte, typ uint8, obj collection) *Entry {
 	sh, h := c.loc(key)
+	e := newObjEntry(key, typ, obj)
 	if old := sh.get(h, key); old != nil {
 		sh.remove(h, old)
+		c.insertEntry(e) // an overwrite: no "new" event
+		return e
 	}
-	return c.addObj(key, typ, obj)
+	c.addEntry(e)
+	return e
 }
 
 // changed re-accounts a collection changed in place (before is its
@@ -295,5 +312,6 @@ func (c *Client) changed(e *Entry, before int64) (deleted bool) {
 	sh := &c.db.shards[shardOf(key)]
 	sh.remove(c.db.hash(key), e)
 	sh.mem += e.memUsage() - before // remove subtracted the new size
+	c.noteEmptied(key)
 	return true
 }
