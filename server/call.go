@@ -151,6 +151,12 @@ func (c *Client) call(cmd *Command) {
 		cmd.stats.failed.Add(1)
 	}
 	s.afterCall(c, cmd, time.UnixMilli(c.now), dur)
+	if c.trk.on {
+		c.afterTrackedCommand(cmd)
+	}
+	if (len(c.selfInval) > 0 || c.selfFlush) && !c.multi.running {
+		c.flushSelfInvalidations() // after the reply (after EXEC's whole array)
+	}
 	if len(c.blk.ready) > 0 {
 		c.wakeReady()
 	}

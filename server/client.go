@@ -103,6 +103,12 @@ type Client struct {
 	// "del" event follows the command's own.
 	emptied    []byte
 	emptiedBuf []byte
+
+	// Client-side caching (tracking.go).
+	trk       trackState
+	selfInval []string    // keys this client tracks that its command changed
+	selfFlush bool        // its command flushed: it hears "everything" after the reply
+	bcastOut  []bcastItem // BCAST invalidations its pipeline caused
 }
 
 type clientFlags = uint32
@@ -117,6 +123,10 @@ const (
 	clientPaused   // waiting for CLIENT PAUSE to end ('b' in CLIENT LIST)
 	clientNoEvict  // CLIENT NO-EVICT ON
 	clientDirtyCAS // a watched key changed: EXEC will fail
+	// CLIENT TRACKING state, mirrored for CLIENT LIST.
+	clientTracking
+	clientTrackingBroken
+	clientTrackingBcast
 )
 
 func (c *Client) has(f clientFlags) bool  { return c.flags.Load()&f != 0 }

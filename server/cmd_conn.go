@@ -188,6 +188,7 @@ func cmdReset(c *Client) {
 	c.unwatchAll()
 	c.clearFlag(clientDirtyCAS)
 	c.unsubscribeAll()
+	c.disableTracking()
 	c.selectDB(0)
 	c.stateMu.Lock()
 	c.resp = 2

@@ -147,6 +147,7 @@ func cmdFlushAll(c *Client) {
 		c.srv.touchFlushed(db, nil)
 		db.clear()
 	}
+	c.srv.invalidateAll(c)
 	c.srv.ext.mem.reset()
 	c.dirty++
 	c.writeOK()
@@ -158,6 +159,7 @@ func cmdFlushDB(c *Client) {
 	}
 	c.srv.touchFlushed(c.db, nil)
 	c.db.clear()
+	c.srv.invalidateAll(c)
 	c.srv.ext.mem.invalidate()
 	c.dirty++
 	c.writeOK()

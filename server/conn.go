@@ -45,6 +45,9 @@ func (s *Server) serveConn(nc net.Conn) {
 		}
 		c.processInput()
 		c.releaseHeld()
+		if len(c.bcastOut) > 0 {
+			c.flushBcast()
+		}
 		if err := c.flush(); err != nil {
 			return
 		}

@@ -77,8 +77,8 @@ func (c *Client) expireEntry(sh *shard, h uint64, e *Entry) {
 	sh.remove(h, e)
 	c.srv.stats.expiredKeys.Add(1)
 	c.srv.propagateDel(c.dbIndex, e.Key())
-	if c.srv.watching() {
-		c.srv.touchKey(c.dbIndex, e.kv[:e.klen], false)
+	if c.srv.observed() {
+		c.srv.touchKey(c, c.dbIndex, e.kv[:e.klen], false)
 	}
 	c.notify(notifyExpired, "expired", e.kv[:e.klen])
 }
@@ -170,8 +170,8 @@ func (c *Client) deleteKey(key []byte) bool {
 	if e.exp != 0 && e.exp <= c.now {
 		c.srv.stats.expiredKeys.Add(1)
 		c.srv.propagateDel(c.dbIndex, e.Key())
-		if c.srv.watching() {
-			c.srv.touchKey(c.dbIndex, key, false)
+		if c.srv.observed() {
+			c.srv.touchKey(c, c.dbIndex, key, false)
 		}
 		c.notify(notifyExpired, "expired", key)
 		return false

@@ -52,9 +52,11 @@ type Server struct {
 	// and the AOF plug in here; nil means nobody listens.
 	propagateHook atomic.Pointer[func(db int, args [][]byte)]
 
-	hub      pubsubHub
-	watchReg watchRegistry
-	watchers atomic.Int64 // watched (db, key) pairs: zero keeps the write path free of WATCH
+	hub        pubsubHub
+	trackTable trackingTable
+	trackers   atomic.Int64 // clients with tracking on
+	watchReg   watchRegistry
+	watchers   atomic.Int64 // watched (db, key) pairs: zero keeps the write path free of WATCH
 
 	ext   serverExt   // state owned by the server-family commands (slowlog, ...)
 	pause clientPause // CLIENT PAUSE state
@@ -224,6 +226,7 @@ func (s *Server) dropClient(c *Client) {
 		s.blocking.remove(c.blk.w)
 	}
 	c.unwatchAll()
+	c.disableTracking()
 	c.unsubscribeAll()
 	c.stopQueuedOutput()
 	c.conn.Close()

@@ -111,10 +111,16 @@ func (c *Client) unwatchAll() {
 	c.watched = c.watched[:0]
 }
 
-// touchKey marks key's watchers dirty: key in database db was changed,
-// and exists tells whether it is still there. The caller holds its shard
-// lock.
-func (s *Server) touchKey(db int, key []byte, exists bool) {
+// touchKey marks key's watchers dirty and tells the clients tracking it:
+// key in database db was changed (by client by, nil for the server), and
+// exists tells whether it is still there. The caller holds its shard lock.
+func (s *Server) touchKey(by *Client, db int, key []byte, exists bool) {
+	if s.trackers.Load() > 0 {
+		s.invalidateKey(by, key)
+	}
+	if !s.watching() {
+		return
+	}
 	r := &s.watchReg
 	r.mu.Lock()
 	for _, wk := range r.keys[watchKey{db, string(key)}] {
@@ -163,10 +169,10 @@ func (s *Server) touchFlushed(db, other *DB) {
 	}
 }
 
-// noteWrite records, when anybody watches, a key the current command may
+// noteWrite records, when anybody watches or tracks, a key the current command may
 // change; the keys are touched after the command if it changed anything.
 func (c *Client) noteWrite(key []byte) {
-	if c.srv.watching() {
+	if c.srv.observed() {
 		c.wtouched = append(c.wtouched, key)
 	}
 }
@@ -177,7 +183,7 @@ func (c *Client) touchWritten() {
 	if c.dirty > 0 {
 		for _, key := range c.wtouched {
 			sh, h := c.loc(key)
-			c.srv.touchKey(c.dbIndex, key, sh.get(h, key) != nil)
+			c.srv.touchKey(c, c.dbIndex, key, sh.get(h, key) != nil)
 		}
 	}
 	clear(c.wtouched)
