@@ -58,7 +58,12 @@ func (c *Client) dispatch(args [][]byte) {
 		c.reject(cmd, errNoAuth)
 		return
 	}
-	if cfg.MaxMemory > 0 && cmd.Flags&flagDenyOOM != 0 && !c.releaseHeld() && !s.evictIfNeeded(cfg) {
+	inMulti := c.has(clientMulti)
+	if inMulti && cmd.Flags&flagNoMulti != 0 {
+		c.reject(cmd, errNoMulti)
+		return
+	}
+	if cfg.MaxMemory > 0 && c.denyOOM(cmd, inMulti) && !c.releaseHeld() && !s.evictIfNeeded(cfg) {
 		c.reject(cmd, errOOM)
 		return
 	}
@@ -74,12 +79,41 @@ func (c *Client) dispatch(args [][]byte) {
 		}
 		c.resetTick()
 	}
+	if inMulti && queuedInMulti(cmd) {
+		c.queue(cmd)
+		return
+	}
 	c.call(cmd)
+}
+
+// denyOOM reports whether cmd is refused when memory is over maxmemory:
+// deny-oom commands, EXEC of a transaction holding one, and inside MULTI
+// anything but EXEC, DISCARD, QUIT and RESET (queueing takes memory).
+func (c *Client) denyOOM(cmd *Command, inMulti bool) bool {
+	if cmd.Flags&flagDenyOOM != 0 {
+		return true
+	}
+	if !inMulti {
+		return false
+	}
+	if cmd.Name == "exec" {
+		return c.multi.flags&flagDenyOOM != 0
+	}
+	return !oomExemptInMulti(cmd)
 }
 
 // reject answers an error before the command runs, counting it as Redis's
 // rejected_calls.
 func (c *Client) reject(cmd *Command, msg string) {
+	if c.has(clientMulti) {
+		if cmd != nil && cmd.Name == "exec" {
+			// EXEC refused ends the transaction, saying why.
+			c.discardTransaction()
+			msg = errExecAbortBecause + strings.TrimPrefix(msg, "ERR ")
+		} else {
+			c.multi.doomed = true // EXEC answers EXECABORT
+		}
+	}
 	c.writeError(msg)
 	if cmd != nil {
 		cmd.stats.rejected.Add(1)
@@ -99,6 +133,9 @@ func (c *Client) call(cmd *Command) {
 	// end. Wall time is the cron-maintained offset plus monotonic time.
 	mono := c.tick
 	c.now = s.unixMs(mono)
+	if c.multi.running {
+		c.now = c.multi.now // a transaction runs at one instant, as in Redis
+	}
 
 	c.run(cmd)
 	if len(c.expiredSeen) > 0 {
@@ -114,6 +151,12 @@ func (c *Client) call(cmd *Command) {
 		cmd.stats.failed.Add(1)
 	}
 	s.afterCall(c, cmd, time.UnixMilli(c.now), dur)
+	if c.trk.on {
+		c.afterTrackedCommand(cmd)
+	}
+	if (len(c.selfInval) > 0 || c.selfFlush) && !c.multi.running {
+		c.flushSelfInvalidations() // after the reply (after EXEC's whole array)
+	}
 	if len(c.blk.ready) > 0 {
 		c.wakeReady()
 	}
@@ -129,6 +172,12 @@ func (c *Client) run(cmd *Command) {
 	c.lockFor(cmd)
 	defer c.afterRun()
 	cmd.Handler(c)
+	if len(c.wtouched) > 0 {
+		c.touchWritten()
+	}
+	if c.emptied != nil {
+		c.flushEmptied()
+	}
 	if c.dirty > 0 {
 		c.srv.dirty.Add(int64(c.dirty))
 		if cmd.locksWrite() {
@@ -150,6 +199,9 @@ const maxHeldRun = 32
 // about to wait (blocking), or when expired keys must be reaped under a
 // write lock.
 func (c *Client) afterRun() {
+	if c.multi.running {
+		return // EXEC holds the locks until its last command
+	}
 	if len(c.locks) == 1 && c.locks[0] != nil && c.heldRun < maxHeldRun &&
 		c.inPos < len(c.in) && c.blk.w == nil && len(c.expiredSeen) == 0 {
 		c.key0 = nil
@@ -190,6 +242,9 @@ func (c *Client) reuseHeld(cmd *Command, k0 int) bool {
 // lockFor takes the shard locks cmd needs, in ascending order, or reuses
 // the one kept from the previous command (afterRun).
 func (c *Client) lockFor(cmd *Command) {
+	if c.multi.running {
+		return // EXEC took every lock its commands need
+	}
 	if cmd.Flags&(flagNoLock|flagLockAll) != 0 {
 		c.releaseHeld()
 	}

@@ -87,6 +87,28 @@ type Client struct {
 	heldRun   int // commands run in a row under a lock kept for the pipeline
 
 	blk blockState // blocking commands (block.go)
+
+	// Pub/sub (pubsub.go): subscriptions, and the output queue a client
+	// that receives messages switches to (pushq.go).
+	subs        clientSubs
+	pushq       *pushQueue
+	outSoftFrom int64 // when c.out passed the normal class's soft limit
+
+	// Transactions (multi.go, watch.go).
+	multi    multiState
+	watched  []*watchedKey
+	wtouched [][]byte // keys the running command may change, noted when anybody watches
+
+	// Keyspace notifications (notify.go): a key the command emptied, whose
+	// "del" event follows the command's own.
+	emptied    []byte
+	emptiedBuf []byte
+
+	// Client-side caching (tracking.go).
+	trk       trackState
+	selfInval []string    // keys this client tracks that its command changed
+	selfFlush bool        // its command flushed: it hears "everything" after the reply
+	bcastOut  []bcastItem // BCAST invalidations its pipeline caused
 }
 
 type clientFlags = uint32
@@ -98,8 +120,13 @@ const (
 	clientReplica
 	clientMaster
 	clientBlocked
-	clientPaused  // waiting for CLIENT PAUSE to end ('b' in CLIENT LIST)
-	clientNoEvict // CLIENT NO-EVICT ON
+	clientPaused   // waiting for CLIENT PAUSE to end ('b' in CLIENT LIST)
+	clientNoEvict  // CLIENT NO-EVICT ON
+	clientDirtyCAS // a watched key changed: EXEC will fail
+	// CLIENT TRACKING state, mirrored for CLIENT LIST.
+	clientTracking
+	clientTrackingBroken
+	clientTrackingBcast
 )
 
 func (c *Client) has(f clientFlags) bool  { return c.flags.Load()&f != 0 }

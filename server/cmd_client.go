@@ -208,6 +208,17 @@ func (c *Client) clientType() int {
 	return clientTypeNormal
 }
 
+// clientByID returns the live client with that id, or nil.
+func (s *Server) clientByID(id int64) *Client {
+	s.clientsMu.Lock()
+	c := s.clients[id]
+	s.clientsMu.Unlock()
+	if c == nil || c.killed.Load() {
+		return nil
+	}
+	return c
+}
+
 // clientsByID returns the live clients in creation order, as Redis lists them.
 func (s *Server) clientsByID() []*Client {
 	s.clientsMu.Lock()
@@ -298,7 +309,9 @@ func (s *Server) appendClientLine(b []byte, o, self *Client, now time.Time) []by
 	b = append(b, cmd...)
 	b = append(b, " user="...)
 	b = append(b, user...)
-	b = append(b, " redir=-1 resp="...)
+	b = append(b, " redir="...)
+	b = strconv.AppendInt(b, o.sharedTrackingRedirect(), 10)
+	b = append(b, " resp="...)
 	b = strconv.AppendInt(b, int64(resp), 10)
 	return append(b, '\n')
 }
@@ -334,6 +347,18 @@ func appendClientFlags(b []byte, f clientFlags, closing bool) []byte {
 	}
 	if f&(clientBlocked|clientPaused) != 0 {
 		b = append(b, 'b')
+	}
+	if f&clientTracking != 0 {
+		b = append(b, 't')
+	}
+	if f&clientTrackingBroken != 0 {
+		b = append(b, 'R')
+	}
+	if f&clientTrackingBcast != 0 {
+		b = append(b, 'B')
+	}
+	if f&clientDirtyCAS != 0 {
+		b = append(b, 'd')
 	}
 	if closing {
 		b = append(b, 'c')
@@ -648,7 +673,11 @@ func (c *Client) pausedBy(cmd *Command) bool {
 		return false
 	}
 	active, all, _, _ := c.srv.pauseState()
-	return active && (all || cmd.Flags&(flagWrite|flagMayReplicate) != 0)
+	flags := cmd.Flags
+	if cmd.Name == "exec" {
+		flags |= c.multi.flags // EXEC writes if a queued command does
+	}
+	return active && (all || flags&(flagWrite|flagMayReplicate) != 0)
 }
 
 // waitPause holds the client until the pause no longer applies to cmd, the
@@ -679,53 +708,6 @@ func (c *Client) waitPause(cmd *Command) {
 			return
 		}
 	}
-}
-
-// Client-side caching is not implemented: tracking stays off, and the
-// subcommands answer as Redis does for a client that does not track.
-
-// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP]
-func cmdClientTracking(c *Client) {
-	on := eqFold(c.args[2], "on")
-	if !on && !eqFold(c.args[2], "off") {
-		c.writeError(errSyntax)
-		return
-	}
-	for i := 3; i < len(c.args); i++ {
-		a := c.args[i]
-		switch {
-		case eqFold(a, "redirect") || eqFold(a, "prefix"):
-			if i+1 >= len(c.args) {
-				c.writeError(errSyntax)
-				return
-			}
-			i++
-		case eqFold(a, "bcast"), eqFold(a, "optin"), eqFold(a, "optout"), eqFold(a, "noloop"):
-		default:
-			c.writeError(errSyntax)
-			return
-		}
-	}
-	if on {
-		c.writeError(errTrackingUnsupported)
-		return
-	}
-	c.writeOK()
-}
-
-func cmdClientCaching(c *Client) { c.writeError(errCachingNoTracking) }
-
-func cmdClientGetRedir(c *Client) { c.writeInt(-1) }
-
-func cmdClientTrackingInfo(c *Client) {
-	c.writeMap(3)
-	c.writeBulkString("flags")
-	c.writeSet(1)
-	c.writeBulkString("off")
-	c.writeBulkString("redirect")
-	c.writeInt(-1)
-	c.writeBulkString("prefixes")
-	c.writeArray(0)
 }
 
 // refuseConn sends a connection its one error reply (maxclients, protected

@@ -182,6 +182,13 @@ func cmdReset(c *Client) {
 		s.removeMonitor(c)
 		c.clearFlag(clientMonitor)
 	}
+	if c.has(clientMulti) {
+		c.discardTransaction()
+	}
+	c.unwatchAll()
+	c.clearFlag(clientDirtyCAS)
+	c.unsubscribeAll()
+	c.disableTracking()
 	c.selectDB(0)
 	c.stateMu.Lock()
 	c.resp = 2

@@ -31,9 +31,11 @@ func cmdDebug(c *Client) {
 	case sub == "sleep" && n >= 3:
 		secs := strtod(string(c.args[2]))
 		// DEBUG SLEEP stops the whole server, as Redis's single thread does.
-		s.lockAll()
+		if !c.allLocked() {
+			s.lockAll()
+			defer s.unlockAll()
+		}
 		time.Sleep(time.Duration(secs * float64(time.Second)))
-		s.unlockAll()
 		c.writeOK()
 	case sub == "set-active-expire" && n == 3:
 		on := atoi(c.args[2]) != 0
@@ -102,8 +104,8 @@ func atoi(b []byte) int64 {
 func debugObject(c *Client) {
 	key := c.args[2]
 	sh, _ := c.loc(key)
-	sh.mu.RLock()
-	defer sh.mu.RUnlock()
+	c.rlockShard(sh)
+	defer c.runlockShard(sh)
 	e := c.peekLive(key)
 	if e == nil {
 		c.writeError(errNoSuchKey)
@@ -242,11 +244,15 @@ func debugPopulate(c *Client) {
 			val = v
 		}
 		sh, _ := c.loc(key)
-		sh.mu.Lock()
+		if !c.allLocked() {
+			sh.mu.Lock()
+		}
 		if c.lookupWrite(key) == nil {
 			c.setKey(key, val, false)
 		}
-		sh.mu.Unlock()
+		if !c.allLocked() {
+			sh.mu.Unlock()
+		}
 	}
 	c.writeOK()
 }
@@ -322,7 +328,7 @@ func cmdMemoryStats(c *Client) {
 	m := s.memInfo()
 	var keys int64
 	for _, db := range s.dbs {
-		keys += int64(db.size())
+		keys += int64(db.size(c.allLocked()))
 	}
 	perKey := int64(0)
 	if keys > 0 {
@@ -368,7 +374,7 @@ func cmdMemoryStats(c *Client) {
 	}
 	var dbs []dbStat
 	for _, db := range s.dbs {
-		keys, expires, _ := db.keyspaceInfo(c.now)
+		keys, expires, _ := db.keyspaceInfo(c.now, c.allLocked())
 		if keys > 0 {
 			dbs = append(dbs, dbStat{db.id, keys, expires})
 		}

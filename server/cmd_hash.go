@@ -47,7 +47,8 @@ func hashOf(e *Entry) *datatypes.Hash { return e.obj.(*datatypes.Hash) }
 // hashWrite runs fn on key's hash, creating the key when absent (Redis's
 // hashTypeLookupWriteOrCreate) and re-accounting it after; fn returns how
 // many changes to count. ok is false after a WRONGTYPE reply. fn replies.
-func (c *Client) hashWrite(key []byte, fn func(h *datatypes.Hash) int) {
+// A change is notified as event.
+func (c *Client) hashWrite(key []byte, event string, fn func(h *datatypes.Hash) int) {
 	e, ok := c.writeTyped(key, TypeHash)
 	if !ok {
 		return
@@ -60,12 +61,15 @@ func (c *Client) hashWrite(key []byte, fn func(h *datatypes.Hash) int) {
 			c.addObj(key, TypeHash, h)
 		}
 		c.dirty = dirty + n
-		return
+	} else {
+		before := e.memUsage()
+		n := fn(hashOf(e))
+		c.changed(e, before)
+		c.dirty = dirty + n
 	}
-	before := e.memUsage()
-	n := fn(hashOf(e))
-	c.changed(e, before)
-	c.dirty = dirty + n
+	if c.dirty > dirty {
+		c.notify(notifyHash, event, key)
+	}
 }
 
 // HSET key field value [field value ...], HMSET (replying OK).
@@ -75,7 +79,7 @@ func cmdHSet(c *Client) {
 		return
 	}
 	maxEntries, maxValue := c.hashLimits()
-	c.hashWrite(c.args[1], func(h *datatypes.Hash) int {
+	c.hashWrite(c.args[1], "hset", func(h *datatypes.Hash) int {
 		created := 0
 		for i := 2; i < len(c.args); i += 2 {
 			if h.Set(c.args[i], c.args[i+1], maxEntries, maxValue) {
@@ -94,7 +98,7 @@ func cmdHSet(c *Client) {
 // HSETNX key field value
 func cmdHSetNX(c *Client) {
 	maxEntries, maxValue := c.hashLimits()
-	c.hashWrite(c.args[1], func(h *datatypes.Hash) int {
+	c.hashWrite(c.args[1], "hset", func(h *datatypes.Hash) int {
 		if h.Has(c.args[2]) {
 			c.writeInt(0)
 			return 0
@@ -163,6 +167,9 @@ func cmdHDel(c *Client) {
 	}
 	c.changed(e, before)
 	c.dirty += n
+	if n > 0 {
+		c.notify(notifyHash, "hdel", c.args[1])
+	}
 	c.writeInt(int64(n))
 }
 
@@ -217,7 +224,7 @@ func cmdHIncrBy(c *Client) {
 		return
 	}
 	maxEntries, maxValue := c.hashLimits()
-	c.hashWrite(c.args[1], func(h *datatypes.Hash) int {
+	c.hashWrite(c.args[1], "hincrby", func(h *datatypes.Hash) int {
 		var v int64
 		if cur, ok := h.Get(c.args[2]); ok {
 			if v, ok = parseInt(cur); !ok {
@@ -251,7 +258,7 @@ func cmdHIncrByFloat(c *Client) {
 	}
 	maxEntries, maxValue := c.hashLimits()
 	key, field := c.args[1], c.args[2]
-	c.hashWrite(key, func(h *datatypes.Hash) int {
+	c.hashWrite(key, "hincrbyfloat", func(h *datatypes.Hash) int {
 		sum := incr
 		if cur, ok := h.Get(field); ok {
 			v, ok := datatypes.ParseLongDouble(cur)

@@ -40,6 +40,7 @@ func cmdDel(c *Client) {
 	var n int64
 	for _, k := range c.args[1:] {
 		if c.deleteKey(k) {
+			c.notify(notifyGeneric, "del", k)
 			n++
 		}
 	}
@@ -104,6 +105,8 @@ func (c *Client) rename(nx bool) {
 	c.addEntry(moved)
 	moved.access.Store(e.access.Load()) // the same value: its access history stays
 	c.dirty = dirty + 1
+	c.notify(notifyGeneric, "rename_from", src)
+	c.notify(notifyGeneric, "rename_to", dst)
 	c.renameReply(nx, true)
 }
 
@@ -151,6 +154,8 @@ func cmdMove(c *Client) {
 	}
 	c.deleteKey(key)
 	c.dirty = dirty + 1
+	c.notify(notifyGeneric, "move_from", key)
+	c.notifyIn(dst, notifyGeneric, "move_to", key)
 	c.writeInt(1)
 }
 
@@ -210,6 +215,7 @@ func cmdCopy(c *Client) {
 		return
 	}
 	c.dirty = dirty + 1
+	c.notifyIn(dst, notifyGeneric, "copy_to", newKey)
 	c.writeInt(1)
 }
 

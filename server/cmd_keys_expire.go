@@ -74,11 +74,13 @@ func (c *Client) expireGeneric(unit int64, abs bool) {
 	}
 	if when <= c.now {
 		c.deleteKey(key)
+		c.notify(notifyGeneric, "del", key)
 		c.propArgs = [][]byte{[]byte("DEL"), key}
 		c.writeInt(1)
 		return
 	}
 	c.setExpire(e, when)
+	c.notify(notifyGeneric, "expire", key)
 	c.propArgs = append([][]byte{[]byte("PEXPIREAT"), key, appendInt(nil, when)}, c.args[3:]...)
 	c.writeInt(1)
 }
@@ -91,6 +93,7 @@ func cmdPersist(c *Client) {
 		return
 	}
 	c.setExpire(e, 0)
+	c.notify(notifyGeneric, "persist", c.args[1])
 	c.writeInt(1)
 }
 

@@ -124,6 +124,7 @@ func cmdPush(c *Client) {
 		c.changed(e, before)
 		c.dirty += len(c.args) - 2
 	}
+	c.notify(notifyList, pushEvent(left), key)
 	c.writeInt(int64(l.Len()))
 }
 
@@ -160,6 +161,7 @@ func cmdPop(c *Client) {
 		c.writeBulkString(listPop(l, left))
 		c.changed(e, before)
 		c.dirty++
+		c.notify(notifyList, popEvent(left), c.args[1])
 		return
 	}
 	if count == 0 {
@@ -180,6 +182,21 @@ func (c *Client) popRange(e *Entry, left bool, count int64) {
 	}
 	c.changed(e, before)
 	c.dirty += int(n)
+	c.notify(notifyList, popEvent(left), e.kv[:e.klen])
+}
+
+func pushEvent(left bool) string {
+	if left {
+		return "lpush"
+	}
+	return "rpush"
+}
+
+func popEvent(left bool) string {
+	if left {
+		return "lpop"
+	}
+	return "rpop"
 }
 
 // LLEN key
@@ -256,6 +273,7 @@ func cmdLSet(c *Client) {
 	l.Set(i, c.args[3])
 	c.changed(e, before)
 	c.dirty++
+	c.notify(notifyList, "lset", c.args[1])
 	c.writeOK()
 }
 
@@ -290,6 +308,7 @@ func cmdLInsert(c *Client) {
 		l.Insert(i, c.args[4])
 		c.changed(e, before)
 		c.dirty++
+		c.notify(notifyList, "linsert", c.args[1])
 		c.writeInt(int64(l.Len()))
 		return
 	}
@@ -376,6 +395,7 @@ func cmdLTrim(c *Client) {
 		c.changed(e, before)
 		c.dirty += n - l.Len()
 	}
+	c.notify(notifyList, "ltrim", c.args[1]) // even when nothing went, as Redis
 	c.writeOK()
 }
 
@@ -399,6 +419,7 @@ func cmdLRem(c *Client) {
 	if removed > 0 {
 		c.changed(e, before)
 		c.dirty += int(removed)
+		c.notify(notifyList, "lrem", c.args[1])
 	}
 	c.writeInt(removed)
 }
@@ -548,6 +569,9 @@ func (c *Client) lmove(src *Entry, from, to bool) {
 		}
 	}
 	c.dirty++
+	// Redis's order: the push, then the pop (then the source's "del").
+	c.notify(notifyList, pushEvent(to), dstKey)
+	c.notify(notifyList, popEvent(from), c.args[1])
 	c.writeBulkString(v)
 }
 

@@ -27,6 +27,7 @@ func cmdBPop(c *Client) {
 		c.writeBulkString(listPop(l, left))
 		c.changed(e, before)
 		c.dirty++
+		c.notify(notifyList, popEvent(left), key)
 		name := "RPOP"
 		if left {
 			name = "LPOP"

@@ -137,15 +137,17 @@ func (s *Server) afterCall(c *Client, cmd *Command, start time.Time, dur time.Du
 	}
 }
 
-func cmdDBSize(c *Client) { c.writeInt(int64(c.db.size())) }
+func cmdDBSize(c *Client) { c.writeInt(int64(c.db.size(c.allLocked()))) }
 
 func cmdFlushAll(c *Client) {
 	if !c.parseFlushMode() {
 		return
 	}
 	for _, db := range c.srv.dbs {
+		c.srv.touchFlushed(db, nil)
 		db.clear()
 	}
+	c.srv.invalidateAll(c)
 	c.srv.ext.mem.reset()
 	c.dirty++
 	c.writeOK()
@@ -155,7 +157,9 @@ func cmdFlushDB(c *Client) {
 	if !c.parseFlushMode() {
 		return
 	}
+	c.srv.touchFlushed(c.db, nil)
 	c.db.clear()
+	c.srv.invalidateAll(c)
 	c.srv.ext.mem.invalidate()
 	c.dirty++
 	c.writeOK()
@@ -190,6 +194,8 @@ func cmdSwapDB(c *Client) {
 		return
 	}
 	if a != b {
+		c.srv.touchFlushed(c.srv.dbs[a], c.srv.dbs[b])
+		c.srv.touchFlushed(c.srv.dbs[b], c.srv.dbs[a])
 		c.srv.dbs[a].swapWith(c.srv.dbs[b])
 		c.readyDB(int(a))
 		c.readyDB(int(b))

@@ -84,6 +84,9 @@ func cmdSAdd(c *Client) {
 	}
 	c.changed(e, before)
 	c.dirty += added
+	if added > 0 {
+		c.notify(notifySet, "sadd", c.args[1])
+	}
 	c.writeInt(int64(added))
 }
 
@@ -110,6 +113,9 @@ func cmdSRem(c *Client) {
 	}
 	c.changed(e, before)
 	c.dirty += removed
+	if removed > 0 {
+		c.notify(notifySet, "srem", c.args[1])
+	}
 	c.writeInt(int64(removed))
 }
 
@@ -184,12 +190,14 @@ func cmdSMove(c *Client) {
 	}
 	c.changed(src, before)
 	c.dirty++
+	c.notify(notifySet, "srem", srcKey)
 	if dst == nil {
 		dst = c.addSet(dstKey, m)
 	}
 	before = dst.memUsage()
 	if setOf(dst).Add(m, c.maxIntset()) {
 		c.dirty++
+		c.notify(notifySet, "sadd", dstKey)
 	}
 	c.changed(dst, before)
 	c.writeInt(1)
@@ -230,6 +238,7 @@ func cmdSPop(c *Client) {
 	s.Remove(m)
 	c.changed(e, before)
 	c.dirty++
+	c.notify(notifySet, "spop", key)
 }
 
 // spopMoveMul is Redis's SPOP_MOVE_STRATEGY_MUL: when the members left
@@ -261,6 +270,8 @@ func (c *Client) spopCount() {
 		c.writeSetOf(c.unionOf([]*datatypes.Set{s}))
 		c.deleteKey(key)
 		c.dirty = dirty
+		c.notify(notifySet, "spop", key)
+		c.notify(notifyGeneric, "del", key)
 		c.propArgs = [][]byte{[]byte("DEL"), key}
 		return
 	}
@@ -304,6 +315,7 @@ func (c *Client) spopCount() {
 	}
 	c.changed(e, before)
 	c.dirty = dirty
+	c.notify(notifySet, "spop", key)
 
 	c.writeSet(len(ends))
 	prop := make([][]byte, 0, 2+len(ends))

@@ -41,11 +41,14 @@ func (c *Client) writeSetOf(s *datatypes.Set) {
 // is empty; the reply is the result's size.
 func (c *Client) storeSet(dst []byte, result *datatypes.Set) {
 	if result.Len() == 0 {
-		c.deleteKey(dst)
+		if c.deleteKey(dst) {
+			c.notify(notifyGeneric, "del", dst)
+		}
 		c.writeInt(0)
 		return
 	}
 	c.storeObj(dst, TypeSet, result)
+	c.notify(notifySet, c.cmd.Name, dst) // sinterstore, sunionstore, sdiffstore
 	c.writeInt(int64(result.Len()))
 }
 

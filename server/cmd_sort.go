@@ -196,8 +196,9 @@ func cmdSort(c *Client) {
 	if outLen > 0 {
 		c.storeObj(o.store, TypeList, l)
 		c.dirty = dirty + int(outLen)
-	} else {
-		c.deleteKey(o.store)
+		c.notify(notifyList, "sortstore", o.store)
+	} else if c.deleteKey(o.store) {
+		c.notify(notifyGeneric, "del", o.store)
 	}
 	c.writeInt(outLen)
 }

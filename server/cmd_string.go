@@ -119,8 +119,10 @@ func (c *Client) setGeneric(o *setOpts, key, val []byte, intReply bool) {
 		return
 	}
 	e := c.overwrite(key, old, val, o.keepTTL)
+	c.notify(notifyString, "set", key)
 	if o.hasExpire {
 		c.setExpire(e, o.expireAt)
+		c.notify(notifyGeneric, "expire", key)
 		// Replicas and the AOF get an absolute time, so they agree on it;
 		// NX, XX and GET are dropped, they were decided here.
 		c.propArgs = [][]byte{[]byte("SET"), key, val, []byte("PXAT"), appendInt(nil, o.expireAt)}
@@ -264,6 +266,7 @@ func cmdGetSet(c *Client) {
 		return
 	}
 	c.overwrite(c.args[1], old, c.args[2], false)
+	c.notify(notifyString, "set", c.args[1])
 	c.propArgs = [][]byte{[]byte("SET"), c.args[1], c.args[2]}
 }
 
@@ -274,6 +277,7 @@ func cmdGetDel(c *Client) {
 		return
 	}
 	c.deleteKey(c.args[1])
+	c.notify(notifyGeneric, "del", c.args[1])
 	c.propArgs = [][]byte{[]byte("DEL"), c.args[1]}
 }
 
@@ -303,12 +307,15 @@ func cmdGetEX(c *Client) {
 	case o.hasExpire && (kind == "exat" || kind == "pxat") && o.expireAt <= c.now:
 		// An absolute time already past deletes the key.
 		c.deleteKey(key)
+		c.notify(notifyGeneric, "del", key)
 		c.propArgs = [][]byte{[]byte("DEL"), key}
 	case o.hasExpire:
 		c.setExpire(e, o.expireAt)
+		c.notify(notifyGeneric, "expire", key)
 		c.propArgs = [][]byte{[]byte("PEXPIREAT"), key, appendInt(nil, o.expireAt)}
 	case o.persist && e.Expire() != 0:
 		c.setExpire(e, 0)
+		c.notify(notifyGeneric, "persist", key)
 		c.propArgs = [][]byte{[]byte("PERSIST"), key}
 	}
 }
@@ -343,6 +350,7 @@ func cmdMSet(c *Client) {
 	}
 	for i := 1; i < len(c.args); i += 2 {
 		c.setKey(c.args[i], c.args[i+1], false)
+		c.notify(notifyString, "set", c.args[i])
 	}
 	if nx {
 		c.writeInt(1)

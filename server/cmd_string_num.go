@@ -58,6 +58,7 @@ func (c *Client) incrBy(by int64) {
 	v += by
 	var buf [20]byte
 	c.overwrite(key, e, appendInt(buf[:0], v), true)
+	c.notify(notifyString, "incrby", key)
 	c.writeInt(v)
 }
 
@@ -92,6 +93,7 @@ func cmdIncrByFloat(c *Client) {
 	val := datatypes.FormatLongDouble(sum)
 	// Redis stores INCRBYFLOAT's result as an embstr, whatever it looks like.
 	c.overwrite(key, e, val, true).enc = encEmbstr
+	c.notify(notifyString, "incrbyfloat", key)
 	c.writeBulk(val)
 	c.propArgs = [][]byte{[]byte("SET"), key, val, []byte("KEEPTTL")}
 }

@@ -30,6 +30,7 @@ func cmdAppend(c *Client) {
 	e := c.lookupWrite(key)
 	if e == nil {
 		c.addEntry(newEntry(key, arg))
+		c.notify(notifyString, "append", key)
 		c.writeInt(int64(len(arg)))
 		return
 	}
@@ -45,6 +46,7 @@ func cmdAppend(c *Client) {
 	copy(v[len(v)-len(arg):], arg)
 	c.resized(e, before)
 	c.dirty++
+	c.notify(notifyString, "append", key)
 	c.writeInt(int64(len(v)))
 }
 
@@ -76,6 +78,7 @@ func cmdSetRange(c *Client) {
 		e := newEntry(key, buf)
 		e.enc = encRaw // Redis builds it as a raw string, however short
 		c.addEntry(e)
+		c.notify(notifyString, "setrange", key)
 		c.writeInt(int64(len(buf)))
 		return
 	}
@@ -100,6 +103,7 @@ func cmdSetRange(c *Client) {
 	e.enc = encRaw // Redis unshares the value into a raw string
 	c.resized(e, before)
 	c.dirty++
+	c.notify(notifyString, "setrange", key)
 	c.writeInt(int64(len(v)))
 }
 

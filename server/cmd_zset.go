@@ -178,6 +178,11 @@ func cmdZAdd(c *Client) {
 	if added+updated > 0 {
 		c.dirty += int(added + updated)
 		c.changed(e, before)
+		event := "zadd"
+		if fl.incr {
+			event = "zincr"
+		}
+		c.notify(notifyZSet, event, key)
 	}
 	c.zaddReply(&fl, added, updated, processed, score)
 }
@@ -290,6 +295,7 @@ func cmdZRem(c *Client) {
 	if n > 0 {
 		c.dirty += int(n)
 		c.changed(e, before)
+		c.notify(notifyZSet, "zrem", c.args[1])
 	}
 	c.writeInt(n)
 }

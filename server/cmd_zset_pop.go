@@ -59,6 +59,11 @@ func (c *Client) zpop(key []byte, e *Entry, max bool, count int64, shape zpopRep
 	z.DeleteRange(from, from+n-1)
 	c.dirty += n
 	c.changed(e, before)
+	event := "zpopmin"
+	if max {
+		event = "zpopmax"
+	}
+	c.notify(notifyZSet, event, key)
 	return n
 }
 

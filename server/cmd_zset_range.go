@@ -183,11 +183,14 @@ func (b *zsetBuilder) add(m string, score float64) {
 // (nil) result deletes dst and replies 0, as the *STORE commands do.
 func (c *Client) storeZSetResult(dst []byte, z *datatypes.ZSet) {
 	if z == nil || z.Len() == 0 {
-		c.deleteKey(dst)
+		if c.deleteKey(dst) {
+			c.notify(notifyGeneric, "del", dst)
+		}
 		c.writeInt(0)
 		return
 	}
 	c.storeObj(dst, TypeZSet, z)
+	c.notify(notifyZSet, c.cmd.Name, dst) // zunionstore, zrangestore, ...
 	c.writeInt(int64(z.Len()))
 }
 
@@ -536,5 +539,6 @@ func cmdZRemRange(c *Client) {
 	deleted := z.DeleteRange(from, from+n-1)
 	c.changed(e, before)
 	c.dirty += deleted
+	c.notify(notifyZSet, c.cmd.Name, c.args[1]) // zremrangebyscore, ...
 	c.writeInt(int64(deleted))
 }

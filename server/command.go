@@ -189,6 +189,8 @@ func allFamilies() [][]*Command {
 		bitCommands(),
 		hllCommands(),
 		geoCommands(),
+		multiCommands(),
+		pubsubCommands(),
 	}
 }
 

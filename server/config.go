@@ -34,6 +34,9 @@ type Config struct {
 	ZSetMaxListpackEntries int64
 	ZSetMaxListpackValue   int64
 	HLLSparseMaxBytes      int64 // past it a sparse HyperLogLog turns dense
+	NotifyFlags            int   // notify-keyspace-events parsed (notify.go)
+	// client-output-buffer-limit, by class (bufClassNormal, ...).
+	BufLimits              [3]BufLimit
 	ProtoMaxBulkLen        int64
 	ClientQueryBufferLimit int64
 	Hz                     int
@@ -101,6 +104,10 @@ func DefaultConfig() *Config {
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
 		HLLSparseMaxBytes:      3000,
+		BufLimits: [3]BufLimit{
+			bufClassReplica: {Hard: 256 << 20, Soft: 64 << 20, SoftSecs: 60},
+			bufClassPubSub:  {Hard: 32 << 20, Soft: 8 << 20, SoftSecs: 60},
+		},
 		ProtoMaxBulkLen:        512 << 20,
 		ClientQueryBufferLimit: 1 << 30,
 		Hz:                     10,
@@ -320,6 +327,7 @@ func passiveDir(p passive) directive {
 				return err
 			}
 			c.other[p.name] = merged
+			c.BufLimits = parseBufferLimits(merged)
 			return nil
 		case "oom-score-adj-values":
 			w := strings.Fields(val)
@@ -400,6 +408,35 @@ func passiveDir(p passive) directive {
 		return nil
 	}
 	return d
+}
+
+// BufLimit is one class's client-output-buffer-limit: a client is
+// disconnected when its pending output reaches Hard bytes, or stays at or
+// above Soft bytes for SoftSecs seconds. Zero disables a limit.
+type BufLimit struct {
+	Hard, Soft, SoftSecs int64
+}
+
+// Client classes of client-output-buffer-limit, in its order.
+const (
+	bufClassNormal = iota
+	bufClassReplica
+	bufClassPubSub
+)
+
+// parseBufferLimits reads the normalized directive value (mergeBufferLimits'
+// output: "normal h s secs slave h s secs pubsub h s secs").
+func parseBufferLimits(v string) [3]BufLimit {
+	var out [3]BufLimit
+	w := strings.Fields(v)
+	for i := 0; i+3 < len(w); i += 4 {
+		class := map[string]int{"normal": bufClassNormal, "slave": bufClassReplica, "pubsub": bufClassPubSub}[w[i]]
+		h, _ := strconv.ParseInt(w[i+1], 10, 64)
+		s, _ := strconv.ParseInt(w[i+2], 10, 64)
+		secs, _ := strconv.ParseInt(w[i+3], 10, 64)
+		out[class] = BufLimit{Hard: h, Soft: s, SoftSecs: secs}
+	}
+	return out
 }
 
 // mergeBufferLimits applies "class hard soft seconds ..." to the current
@@ -524,6 +561,7 @@ func configTable() []directive {
 					return errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
 				}
 				c.NotifyKeyspaceEvents = s
+				c.NotifyFlags = notifyFlags(s)
 				return nil
 			}},
 		intDir("lfu-log-factor", 0, math.MaxInt32, func(c *Config) *int { return &c.LFULogFactor }),

@@ -45,6 +45,9 @@ func (s *Server) serveConn(nc net.Conn) {
 		}
 		c.processInput()
 		c.releaseHeld()
+		if len(c.bcastOut) > 0 {
+			c.flushBcast()
+		}
 		if err := c.flush(); err != nil {
 			return
 		}
@@ -55,6 +58,9 @@ func (s *Server) serveConn(nc net.Conn) {
 }
 
 var errQueryBufLimit = errors.New("query buffer limit")
+
+// errOutputLimit: the client passed its client-output-buffer-limit.
+var errOutputLimit = errors.New("output buffer limit")
 
 // fill reads more input, making room first. The buffer grows only when it is
 // full of unparsed bytes, so its size follows what arrived, never what a
@@ -142,8 +148,17 @@ func (c *Client) processInput() {
 
 // flush writes the pending replies, then trims an oversized output buffer.
 func (c *Client) flush() error {
+	if c.pushq != nil {
+		return c.flushQueued()
+	}
 	if len(c.out) == 0 || c.conn == nil {
 		return nil
+	}
+	if lim := c.srv.config().BufLimits[bufClassNormal]; (lim.Hard > 0 || lim.Soft > 0) &&
+		c.overOutputLimit(&c.outSoftFrom, int64(len(c.out))) {
+		c.out = c.out[:0]
+		c.outputLimitHit()
+		return errOutputLimit
 	}
 	c.asyncMu.Lock()
 	n, err := c.conn.Write(c.out)

@@ -30,6 +30,15 @@ const (
 	// Protected mode: the text Redis sends to a non-loopback peer.
 	errDenied = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
 
+	// Transactions.
+	errMultiNested      = "ERR MULTI calls can not be nested"
+	errExecNoMulti      = "ERR EXEC without MULTI"
+	errDiscardNoMult    = "ERR DISCARD without MULTI"
+	errWatchInMulti     = "ERR WATCH inside MULTI is not allowed"
+	errExecAbort        = "EXECABORT Transaction discarded because of previous errors."
+	errExecAbortBecause = "EXECABORT Transaction discarded because of: "
+	errNoMulti          = "ERR Command not allowed inside a transaction"
+
 	// Strings family.
 	errDecrOverflow  = "ERR decrement would overflow"
 	errIncrNaN       = "ERR increment would produce NaN or Infinity"
@@ -52,21 +61,32 @@ const (
 	errCopyUnsupported = "ERR COPY is not supported for this value type" // Shoal's own: a value type without Copy()
 
 	// Connection and CLIENT family.
-	errClientName          = "ERR Client names cannot contain spaces, newlines or special characters."
-	errInvalidClientID     = "ERR Invalid client ID"
-	errNoSuchClient        = "ERR No such client"
-	errClientIDPositive    = "ERR client-id should be greater than 0"
-	errUnblockReason       = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
-	errPauseMode           = "ERR CLIENT PAUSE mode must be WRITE or ALL"
-	errTimeoutNotInt       = "ERR timeout is not an integer or out of range"
-	errTimeoutNegative     = "ERR timeout is negative"
-	errCachingNoTracking   = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
-	errTrackingUnsupported = "ERR CLIENT TRACKING ON is not supported by this server"
-	errHelloProtover       = "ERR Protocol version is not an integer or out of range"
-	errNoProto             = "NOPROTO unsupported protocol version"
-	errHelloNoAuth         = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
-	errHelloOption         = "ERR Syntax error in HELLO option '%s'"
-	errClientSubSyntax     = "ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP."
+	errClientName        = "ERR Client names cannot contain spaces, newlines or special characters."
+	errInvalidClientID   = "ERR Invalid client ID"
+	errNoSuchClient      = "ERR No such client"
+	errClientIDPositive  = "ERR client-id should be greater than 0"
+	errUnblockReason     = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errPauseMode         = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+	errTimeoutNotInt     = "ERR timeout is not an integer or out of range"
+	errTimeoutNegative   = "ERR timeout is negative"
+	errCachingNoTracking = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+	errCachingYes        = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+	errCachingNo         = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+	// Client-side caching (CLIENT TRACKING).
+	errTrackingOneRedirect    = "ERR A client can only redirect to a single other client"
+	errTrackingNoRedirect     = "ERR The client ID you want redirect to does not exist"
+	errTrackingPrefixNoBcast  = "ERR PREFIX option requires BCAST mode to be enabled"
+	errTrackingSwitchBcast    = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."
+	errTrackingBcastOpt       = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+	errTrackingOptinOptout    = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+	errTrackingSwitchOpt      = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."
+	errTrackingPrefixExisting = "ERR Prefix '%s' overlaps with an existing prefix '%s'. Prefixes for a single client must not overlap."
+	errTrackingPrefixOther    = "ERR Prefix '%s' overlaps with another provided prefix '%s'. Prefixes for a single client must not overlap."
+	errHelloProtover          = "ERR Protocol version is not an integer or out of range"
+	errNoProto                = "NOPROTO unsupported protocol version"
+	errHelloNoAuth            = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	errHelloOption            = "ERR Syntax error in HELLO option '%s'"
+	errClientSubSyntax        = "ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP."
 
 	// COMMAND family.
 	errGetKeysNoCommand = "ERR Invalid command specified"

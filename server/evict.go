@@ -331,6 +331,12 @@ func (s *Server) evictKey(cfg *Config, cand evictCand) int64 {
 	sh.remove(h, e)
 	s.stats.evictedKeys.Add(1)
 	s.propagateDel(db.id, cand.key)
+	if s.observed() {
+		s.touchKey(nil, db.id, key, false)
+	}
+	if s.notifyOn(notifyEvicted) {
+		s.publishEvent(s.config().NotifyFlags, db.id, "evicted", key)
+	}
 	sh.mu.Unlock()
 	if freed <= 0 {
 		freed = 1

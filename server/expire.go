@@ -56,6 +56,12 @@ func (s *Server) expireShard(db *DB, sh *shard, now int64) int {
 		sh.remove(it.h, it.e)
 		s.stats.expiredKeys.Add(1)
 		s.propagateDel(db.id, it.e.Key())
+		if s.observed() {
+			s.touchKey(nil, db.id, it.e.kv[:it.e.klen], false)
+		}
+		if s.notifyOn(notifyExpired) {
+			s.publishEvent(s.config().NotifyFlags, db.id, "expired", it.e.kv[:it.e.klen])
+		}
 		n++
 	}
 	sh.mu.Unlock()

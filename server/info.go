@@ -74,13 +74,14 @@ func cmdInfo(c *Client) {
 			b.WriteString(fn.(func() string)())
 			continue
 		}
-		c.srv.infoSection(&b, sec.name)
+		c.srv.infoSection(&b, sec.name, c.allLocked())
 	}
 	c.writeVerbatim(b.String())
 }
 
 // infoSection writes the body of one built-in section.
-func (s *Server) infoSection(b *strings.Builder, name string) {
+// locked: the caller holds every shard lock (INFO inside EXEC).
+func (s *Server) infoSection(b *strings.Builder, name string, locked bool) {
 	f := func(k string, v any) {
 		b.WriteString(k)
 		b.WriteByte(':')
@@ -349,7 +350,7 @@ func (s *Server) infoSection(b *strings.Builder, name string) {
 	case "keyspace":
 		now := time.Now().UnixMilli()
 		for _, db := range s.dbs {
-			keys, expires, avgTTL := db.keyspaceInfo(now)
+			keys, expires, avgTTL := db.keyspaceInfo(now, locked)
 			if keys == 0 {
 				continue
 			}
@@ -360,11 +361,14 @@ func (s *Server) infoSection(b *strings.Builder, name string) {
 
 // keyspaceInfo counts keys and keys with a TTL, and estimates the average
 // TTL from the median expiry of each shard, weighted by its volatile keys.
-func (db *DB) keyspaceInfo(now int64) (keys, expires, avgTTL int64) {
+// locked: the caller already holds every shard's lock (inside EXEC).
+func (db *DB) keyspaceInfo(now int64, locked bool) (keys, expires, avgTTL int64) {
 	var weighted float64
 	for i := range db.shards {
 		sh := &db.shards[i]
-		sh.mu.RLock()
+		if !locked {
+			sh.mu.RLock()
+		}
 		keys += int64(sh.len())
 		if n := sh.exp.Len(); n > 0 {
 			expires += int64(n)
@@ -372,7 +376,9 @@ func (db *DB) keyspaceInfo(now int64) (keys, expires, avgTTL int64) {
 				weighted += float64(it.at-now) * float64(n)
 			}
 		}
-		sh.mu.RUnlock()
+		if !locked {
+			sh.mu.RUnlock()
+		}
 	}
 	if expires > 0 {
 		avgTTL = int64(weighted / float64(expires))

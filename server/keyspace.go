@@ -34,6 +34,7 @@ func (c *Client) lookup(key []byte, touch bool) *Entry {
 		} else if e != nil {
 			c.expireEntry(sh, h, e)
 		}
+		c.notify(notifyKeyMiss, "keymiss", key)
 		return nil
 	}
 	c.srv.stats.keyspaceHits.Add(1)
@@ -56,6 +57,7 @@ func (c *Client) lookupWrite(key []byte) *Entry {
 		return nil
 	}
 	c.touch(e)
+	c.noteWrite(key)
 	return e
 }
 
@@ -75,6 +77,10 @@ func (c *Client) expireEntry(sh *shard, h uint64, e *Entry) {
 	sh.remove(h, e)
 	c.srv.stats.expiredKeys.Add(1)
 	c.srv.propagateDel(c.dbIndex, e.Key())
+	if c.srv.observed() {
+		c.srv.touchKey(c, c.dbIndex, e.kv[:e.klen], false)
+	}
+	c.notify(notifyExpired, "expired", e.kv[:e.klen])
 }
 
 // touch records an access for LRU/LFU eviction and OBJECT IDLETIME/FREQ.
@@ -103,6 +109,7 @@ func (c *Client) overwrite(key []byte, old *Entry, val []byte, keepTTL bool) *En
 
 // storeStr stores val under key in place of old (nil if absent).
 func (c *Client) storeStr(sh *shard, h uint64, old *Entry, key, val []byte, keepTTL bool) *Entry {
+	c.noteWrite(key)
 	if old != nil && old.Type == TypeString && (old.exp == 0 || (keepTTL && old.exp > c.now)) {
 		sh.mem -= old.memUsage()
 		old.setStr(val)
@@ -125,12 +132,23 @@ func (c *Client) storeStr(sh *shard, h uint64, old *Entry, key, val []byte, keep
 	}
 	sh.put(h, e)
 	c.dirty++
+	if old == nil {
+		c.notify(notifyNew, "new", key)
+	}
 	return e
 }
 
 // addEntry inserts a new entry for a key known to be absent.
 func (c *Client) addEntry(e *Entry) {
+	c.insertEntry(e)
+	c.notify(notifyNew, "new", e.kv[:e.klen])
+}
+
+// insertEntry is addEntry without the "new" event: the key replaces one
+// that was there (storeObj).
+func (c *Client) insertEntry(e *Entry) {
 	sh, h := c.loc(e.kv[:e.klen])
+	c.noteWrite(e.kv[:e.klen])
 	if e.access.Load() == 0 {
 		c.srv.initAccess(e, c.now)
 	}
@@ -152,8 +170,13 @@ func (c *Client) deleteKey(key []byte) bool {
 	if e.exp != 0 && e.exp <= c.now {
 		c.srv.stats.expiredKeys.Add(1)
 		c.srv.propagateDel(c.dbIndex, e.Key())
+		if c.srv.observed() {
+			c.srv.touchKey(c, c.dbIndex, key, false)
+		}
+		c.notify(notifyExpired, "expired", key)
 		return false
 	}
+	c.noteWrite(key)
 	c.dirty++
 	return true
 }
@@ -162,6 +185,7 @@ func (c *Client) deleteKey(key []byte) bool {
 func (c *Client) setExpire(e *Entry, at int64) {
 	sh, h := c.loc(e.kv[:e.klen])
 	sh.setExpire(h, e, at)
+	c.noteWrite(e.kv[:e.klen])
 	c.dirty++
 }
 
@@ -170,6 +194,7 @@ func (c *Client) resized(e *Entry, before int64) {
 	sh := &c.db.shards[shardOf(e.kv[:e.klen])]
 	sh.mem += e.memUsage() - before
 	sh.version++
+	c.noteWrite(e.kv[:e.klen])
 }
 
 // propagateDel sends a DEL for a key removed by expiry or eviction.
@@ -207,13 +232,18 @@ func (s *Server) initAccess(e *Entry, now int64) {
 // reapExpired deletes the expired keys a read-locked command came across,
 // each under its shard's write lock, if they are still expired.
 func (c *Client) reapExpired() {
+	locked := c.allLocked() // inside EXEC
 	for _, key := range c.expiredSeen {
 		sh, h := c.loc(key)
-		sh.mu.Lock()
+		if !locked {
+			sh.mu.Lock()
+		}
 		if e := sh.get(h, key); e != nil && e.exp != 0 && e.exp <= c.now {
 			c.expireEntry(sh, h, e)
 		}
-		sh.mu.Unlock()
+		if !locked {
+			sh.mu.Unlock()
+		}
 	}
 	c.expiredSeen = c.expiredSeen[:0]
 }
@@ -259,10 +289,14 @@ func (c *Client) addObj(key []byte, typ uint8, obj collection) *Entry {
 // TTL: the destination of the *STORE commands and SORT ... STORE.
 func (c *Client) storeObj(key []byte, typ uint8, obj collection) *Entry {
 	sh, h := c.loc(key)
+	e := newObjEntry(key, typ, obj)
 	if old := sh.get(h, key); old != nil {
 		sh.remove(h, old)
+		c.insertEntry(e) // an overwrite: no "new" event
+		return e
 	}
-	return c.addObj(key, typ, obj)
+	c.addEntry(e)
+	return e
 }
 
 // changed re-accounts a collection changed in place (before is its
@@ -278,5 +312,6 @@ func (c *Client) changed(e *Entry, before int64) (deleted bool) {
 	sh := &c.db.shards[shardOf(key)]
 	sh.remove(c.db.hash(key), e)
 	sh.mem += e.memUsage() - before // remove subtracted the new size
+	c.noteEmptied(key)
 	return true
 }

@@ -52,6 +52,12 @@ type Server struct {
 	// and the AOF plug in here; nil means nobody listens.
 	propagateHook atomic.Pointer[func(db int, args [][]byte)]
 
+	hub        pubsubHub
+	trackTable trackingTable
+	trackers   atomic.Int64 // clients with tracking on
+	watchReg   watchRegistry
+	watchers   atomic.Int64 // watched (db, key) pairs: zero keeps the write path free of WATCH
+
 	ext   serverExt   // state owned by the server-family commands (slowlog, ...)
 	pause clientPause // CLIENT PAUSE state
 }
@@ -219,6 +225,10 @@ func (s *Server) dropClient(c *Client) {
 	if c.blk.w != nil { // a handler panicked after registering
 		s.blocking.remove(c.blk.w)
 	}
+	c.unwatchAll()
+	c.disableTracking()
+	c.unsubscribeAll()
+	c.stopQueuedOutput()
 	c.conn.Close()
 }
 
@@ -289,7 +299,17 @@ func (s *Server) propagate(c *Client) {
 	if args == nil {
 		args = c.args
 	}
+	if c.multi.running && !c.multi.propagateQueued(c.dbIndex, args, *hook) {
+		return
+	}
 	(*hook)(c.dbIndex, args)
+}
+
+// propagateArgs hands one command to the propagation hook, if any.
+func (s *Server) propagateArgs(db int, args [][]byte) {
+	if hook := s.propagateHook.Load(); hook != nil {
+		(*hook)(db, args)
+	}
 }
 
 // SetPropagateHook installs fn to receive every change (nil removes it).

@@ -276,10 +276,15 @@ func shardOf(key []byte) int { return int(keySlot(key)) & (nShards - 1) }
 // size is the number of keys, expired ones not yet removed included (as
 // Redis's DBSIZE). It reads shard sizes without their locks: a racy but
 // consistent-enough count, like Redis's when other threads are writing.
-func (db *DB) size() int {
+// locked: the caller already holds every shard's lock (inside EXEC).
+func (db *DB) size(locked bool) int {
 	n := 0
 	for i := range db.shards {
 		s := &db.shards[i]
+		if locked {
+			n += s.len()
+			continue
+		}
 		s.mu.RLock()
 		n += s.len()
 		s.mu.RUnlock()

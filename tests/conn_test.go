@@ -18,7 +18,7 @@ var (
 	reHelloID   = regexp.MustCompile(`(\$2\r\nid\r\n):\d+`)
 	reAddr      = regexp.MustCompile(`\b(l?addr)=[^ ]+`)
 	reMemFields = regexp.MustCompile(`\b(fd|age|idle|qbuf|qbuf-free|argv-mem|multi-mem|rbs|rbp|obl|oll|omem|tot-mem)=\d+`)
-	reVerbatim  = regexp.MustCompile(`^([$=])\d+\r\n`)
+	reVerbatim  = regexp.MustCompile(`(?m)^([$=])\d+\r\n`)
 )
 
 // normConn replaces what legitimately differs between two servers in a
