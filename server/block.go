@@ -257,6 +257,7 @@ func (c *Client) deadlineAfter(ms int64) int64 {
 // command again each time it is woken, until it is served, times out or is
 // unblocked. No lock is held here.
 func (c *Client) waitBlocked(cmd *Command) {
+	c.wakeSubscribers() // messages its pipeline published go out before it waits
 	defer func() { c.blk.again = false }()
 	for c.blk.w != nil {
 		w := c.blk.w

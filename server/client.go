@@ -92,7 +92,9 @@ type Client struct {
 	// that receives messages switches to (pushq.go).
 	subs        clientSubs
 	pushq       *pushQueue
-	outSoftFrom int64 // when c.out passed the normal class's soft limit
+	pushProto   atomic.Int32 // resp, for publishers on other goroutines (0 means 2)
+	wakeLater   []*Client    // subscribers this client's pipeline queued messages for
+	outSoftFrom int64        // when c.out passed the normal class's soft limit
 
 	// Transactions (multi.go, watch.go).
 	multi    multiState

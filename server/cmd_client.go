@@ -684,6 +684,7 @@ func (c *Client) pausedBy(cmd *Command) bool {
 // client is killed or the server stops. Replies of earlier commands in the
 // pipeline are sent first, as Redis would.
 func (c *Client) waitPause(cmd *Command) {
+	c.wakeSubscribers()
 	if c.flush() != nil {
 		c.kill()
 		return

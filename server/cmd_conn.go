@@ -149,6 +149,7 @@ func cmdHello(c *Client) {
 	if ver != 0 {
 		c.stateMu.Lock()
 		c.resp = int(ver)
+		c.pushProto.Store(int32(ver))
 		c.stateMu.Unlock()
 	}
 	c.writeMap(7)
@@ -192,6 +193,7 @@ func cmdReset(c *Client) {
 	c.selectDB(0)
 	c.stateMu.Lock()
 	c.resp = 2
+	c.pushProto.Store(2)
 	c.user = "default"
 	c.authed = s.config().RequirePass == ""
 	c.stateMu.Unlock()

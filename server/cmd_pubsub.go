@@ -45,11 +45,11 @@ func cmdPUnsubscribe(c *Client) { c.unsubscribe(subPattern, c.args[1:], false) }
 func cmdSUnsubscribe(c *Client) { c.unsubscribe(subShard, c.args[1:], false) }
 
 func cmdPublish(c *Client) {
-	c.writeInt(int64(c.srv.publish(false, c.args[1], c.args[2])))
+	c.writeInt(int64(c.srv.publish(c, false, c.args[1], c.args[2])))
 }
 
 func cmdSPublish(c *Client) {
-	c.writeInt(int64(c.srv.publish(true, c.args[1], c.args[2])))
+	c.writeInt(int64(c.srv.publish(c, true, c.args[1], c.args[2])))
 }
 
 func cmdPubsubHelp(c *Client) {

@@ -48,6 +48,9 @@ func (s *Server) serveConn(nc net.Conn) {
 		if len(c.bcastOut) > 0 {
 			c.flushBcast()
 		}
+		if len(c.wakeLater) > 0 {
+			c.wakeSubscribers()
+		}
 		if err := c.flush(); err != nil {
 			return
 		}

@@ -335,7 +335,7 @@ func (s *Server) evictKey(cfg *Config, cand evictCand) int64 {
 		s.touchKey(nil, db.id, key, false)
 	}
 	if s.notifyOn(notifyEvicted) {
-		s.publishEvent(s.config().NotifyFlags, db.id, "evicted", key)
+		s.publishEvent(nil, s.config().NotifyFlags, db.id, "evicted", key)
 	}
 	sh.mu.Unlock()
 	if freed <= 0 {

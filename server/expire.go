@@ -60,7 +60,7 @@ func (s *Server) expireShard(db *DB, sh *shard, now int64) int {
 			s.touchKey(nil, db.id, it.e.kv[:it.e.klen], false)
 		}
 		if s.notifyOn(notifyExpired) {
-			s.publishEvent(s.config().NotifyFlags, db.id, "expired", it.e.kv[:it.e.klen])
+			s.publishEvent(nil, s.config().NotifyFlags, db.id, "expired", it.e.kv[:it.e.klen])
 		}
 		n++
 	}

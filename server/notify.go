@@ -82,7 +82,7 @@ func (c *Client) notify(class int, event string, key []byte) {
 // notifyIn is notify for a key of database db (MOVE, COPY ... DB).
 func (c *Client) notifyIn(db, class int, event string, key []byte) {
 	if c.srv.notifyOn(class) {
-		c.srv.publishEvent(c.srv.config().NotifyFlags, db, event, key)
+		c.srv.publishEvent(c, c.srv.config().NotifyFlags, db, event, key)
 	}
 	if c.emptied != nil && string(c.emptied) == string(key) {
 		c.emptied = nil
@@ -111,14 +111,14 @@ func (c *Client) flushEmptied() {
 }
 
 // publishEvent publishes one event on the channels flags enable.
-func (s *Server) publishEvent(flags, db int, event string, key []byte) {
+func (s *Server) publishEvent(by *Client, flags, db int, event string, key []byte) {
 	if flags&notifyKeyspace != 0 {
 		ch := make([]byte, 0, 24+len(key))
 		ch = append(ch, "__keyspace@"...)
 		ch = strconv.AppendInt(ch, int64(db), 10)
 		ch = append(ch, "__:"...)
 		ch = append(ch, key...)
-		s.publish(false, ch, []byte(event))
+		s.publish(by, false, ch, []byte(event))
 	}
 	if flags&notifyKeyevent != 0 {
 		ch := make([]byte, 0, 24+len(event))
@@ -126,6 +126,6 @@ func (s *Server) publishEvent(flags, db int, event string, key []byte) {
 		ch = strconv.AppendInt(ch, int64(db), 10)
 		ch = append(ch, "__:"...)
 		ch = append(ch, event...)
-		s.publish(false, ch, key)
+		s.publish(by, false, ch, key)
 	}
 }

@@ -146,8 +146,9 @@ func (c *Client) unsubscribeAll() {
 
 // publish delivers msg on channel to its subscribers (shard channel
 // subscribers for SPUBLISH; channel and matching pattern subscribers
-// otherwise) and returns how many received it.
-func (s *Server) publish(shard bool, channel, msg []byte) int {
+// otherwise) and returns how many received it. by is the publishing
+// client (nil for the server): see deliver.
+func (s *Server) publish(by *Client, shard bool, channel, msg []byte) int {
 	h := &s.hub
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -163,7 +164,7 @@ func (s *Server) publish(shard bool, channel, msg []byte) int {
 		if enc[resp] == nil {
 			enc[resp] = encodeMessage(resp, word, nil, channel, msg)
 		}
-		sub.deliver(enc[resp])
+		sub.deliver(by, enc[resp])
 		n++
 	}
 	if shard {
@@ -179,7 +180,7 @@ func (s *Server) publish(shard bool, channel, msg []byte) int {
 			if penc[resp] == nil {
 				penc[resp] = encodeMessage(resp, "pmessage", []byte(pat), channel, msg)
 			}
-			sub.deliver(penc[resp])
+			sub.deliver(by, penc[resp])
 			n++
 		}
 	}
@@ -189,9 +190,10 @@ func (s *Server) publish(shard bool, channel, msg []byte) int {
 // pushResp is the protocol version of a subscriber, read from another
 // goroutine.
 func (c *Client) pushResp() int {
-	c.stateMu.Lock()
-	defer c.stateMu.Unlock()
-	return c.resp
+	if c.pushProto.Load() == 3 {
+		return 3
+	}
+	return 2
 }
 
 // encodeMessage encodes a message push: [kind, (pattern,) channel, msg].

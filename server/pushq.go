@@ -17,6 +17,7 @@ type pushQueue struct {
 	spare    []byte
 	inflight int   // bytes taken by a writer and not yet written
 	softFrom int64 // unix ms the soft limit was first exceeded; 0 if under
+	signaled bool  // a wake-up is sent or promised for what is queued
 	wake     chan struct{}
 	stop     chan struct{}
 }
@@ -50,27 +51,56 @@ func (c *Client) stopQueuedOutput() {
 	}
 }
 
+// wakeNowBytes: a queue holding this much is written without waiting for
+// the end of the publisher's pipeline.
+const wakeNowBytes = 64 << 10
+
 // deliver appends an encoded message to c's queue, from any goroutine.
 // It reports false if that took c over its output limit (c is then
-// being disconnected).
-func (c *Client) deliver(msg []byte) bool {
+// being disconnected). by is the client whose command produced the
+// message (nil for the server): its goroutine wakes c's writer once, at
+// the end of its pipeline (wakeSubscribers), so that a burst of messages
+// goes out in one write, as Redis writes once per event-loop turn.
+func (c *Client) deliver(by *Client, msg []byte) bool {
 	q := c.pushq
 	if q == nil {
 		return false
 	}
 	q.mu.Lock()
 	q.buf = append(q.buf, msg...)
-	over := c.overOutputLimit(&q.softFrom, int64(len(q.buf)+q.inflight))
+	pending := len(q.buf) + q.inflight
+	over := c.overOutputLimit(&q.softFrom, int64(pending))
+	promise := !q.signaled
+	q.signaled = true
 	q.mu.Unlock()
 	if over {
 		c.outputLimitHit()
 		return false
 	}
+	switch {
+	case by == nil || by == c || pending >= wakeNowBytes:
+		q.wakeWriter()
+	case promise:
+		by.wakeLater = append(by.wakeLater, c)
+	}
+	return true
+}
+
+func (q *pushQueue) wakeWriter() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
-	return true
+}
+
+// wakeSubscribers keeps deliver's promises: the writers of the clients
+// this client's commands queued messages for start writing.
+func (c *Client) wakeSubscribers() {
+	for _, sub := range c.wakeLater {
+		sub.pushq.wakeWriter()
+	}
+	clear(c.wakeLater)
+	c.wakeLater = c.wakeLater[:0]
 }
 
 // overOutputLimit applies c's class limit to pending bytes: over the hard
@@ -124,6 +154,7 @@ func (c *Client) drainQueue(q *pushQueue) error {
 	buf := q.buf
 	q.buf, q.spare = q.spare[:0], nil
 	q.inflight = len(buf)
+	q.signaled = false
 	q.mu.Unlock()
 	if len(buf) == 0 {
 		return nil

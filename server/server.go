@@ -225,6 +225,7 @@ func (s *Server) dropClient(c *Client) {
 	if c.blk.w != nil { // a handler panicked after registering
 		s.blocking.remove(c.blk.w)
 	}
+	c.wakeSubscribers()
 	c.unwatchAll()
 	c.disableTracking()
 	c.unsubscribeAll()

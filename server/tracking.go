@@ -429,7 +429,7 @@ func (s *Server) tell(by, tc *Client, keys [][]byte) {
 			by.out = append(by.out, msg...)
 			return
 		}
-		to.deliver(msg)
+		to.deliver(by, msg)
 	}
 	t := &s.trackTable
 	t.mu.Lock()
