@@ -130,6 +130,9 @@ func cmdSetBit(c *Client) {
 		c.dirty++
 		c.resized(e, e.memUsage()) // same size: marks the shard changed
 	}
+	if created || grew || old != (on == 1) {
+		c.notify(notifyString, "setbit", c.args[1])
+	}
 	if old {
 		c.writeInt(1)
 	} else {
@@ -347,6 +350,7 @@ func cmdBitOp(c *Client) {
 	case maxLen == 0:
 		if old != nil {
 			c.deleteKey(dest)
+			c.notify(notifyGeneric, "del", dest)
 		}
 	case old == nil:
 		e := newBitmapEntry(dest, maxLen)
@@ -370,6 +374,9 @@ func cmdBitOp(c *Client) {
 		datatypes.BitOpInto(op, res, srcs)
 		ne := c.overwrite(dest, old, res, false)
 		ne.enc = encRaw // Redis stores the result as a raw string, however short
+	}
+	if maxLen > 0 {
+		c.notify(notifyString, "set", dest)
 	}
 	c.writeInt(int64(maxLen))
 }

@@ -152,4 +152,7 @@ func (c *Client) bitfield(ro bool) {
 	if c.dirty > dirty && !created && !grew {
 		c.resized(e, e.memUsage()) // same size: marks the shard changed
 	}
+	if c.dirty > dirty {
+		c.notify(notifyString, "setbit", args[1])
+	}
 }

@@ -149,6 +149,7 @@ parsed:
 		c.dirty += int(added + updated)
 		c.changed(e, before)
 		c.geoAddPropagation(i, scores)
+		c.notify(notifyZSet, "zadd", c.args[1]) // GEOADD is a ZADD, as in Redis
 	}
 	if ch {
 		added += updated

@@ -270,7 +270,9 @@ func (c *Client) geoRun(e *Entry, q *geoSearch) {
 	}
 	if e == nil {
 		if q.store != nil {
-			c.deleteKey(q.store)
+			if c.deleteKey(q.store) {
+				c.notify(notifyGeneric, "del", q.store)
+			}
 			c.writeInt(0)
 		} else {
 			c.writeArray(0)
@@ -493,7 +495,9 @@ func (c *Client) geoReply(q *geoSearch, pts []geoPoint) {
 // by distance (STOREDIST); no match deletes it. Replies the count.
 func (c *Client) geoStore(q *geoSearch, pts []geoPoint) {
 	if len(pts) == 0 {
-		c.deleteKey(q.store)
+		if c.deleteKey(q.store) {
+			c.notify(notifyGeneric, "del", q.store)
+		}
 		c.writeInt(0)
 		return
 	}
@@ -508,5 +512,10 @@ func (c *Client) geoStore(q *geoSearch, pts []geoPoint) {
 	}
 	c.storeObj(q.store, TypeZSet, z)
 	c.dirty += len(pts)
+	event := "georadiusstore"
+	if c.cmd.Name == "geosearchstore" {
+		event = "geosearchstore"
+	}
+	c.notify(notifyZSet, event, q.store)
 	c.writeInt(int64(len(pts)))
 }

@@ -120,6 +120,7 @@ func cmdPFAdd(c *Client) {
 		c.resized(e, before)
 	}
 	if updated > 0 {
+		c.notify(notifyString, "pfadd", key)
 		c.writeInt(1)
 	} else {
 		c.writeInt(0)
@@ -212,6 +213,7 @@ func cmdPFMerge(c *Client) {
 	setHLL(e, datatypes.HLLStore(v, &regs, c.srv.config().HLLSparseMaxBytes))
 	c.resized(e, before)
 	c.dirty++
+	c.notify(notifyString, "pfadd", dest)
 	c.writeOK()
 }
 

@@ -80,6 +80,15 @@ func TestKeyspaceNotifications(t *testing.T) {
 	n.cmd.both("SPOP", "r", "5")
 	n.run("EXISTS r")
 	n.run("RPUSH sl 3 1 2", "SORT sl STORE sd", "SORT nol STORE sd", "SORT nol STORE sd")
+	n.run("SETBIT b 7 1", "SETBIT b 7 1", "SETBIT b 7 0", "SETBIT b 100 0", "SETBIT nb 3 0", "SET x ab",
+		"BITOP AND d x b", "BITOP OR d nokey nokey2", "BITOP NOT nd nokey", "BITFIELD bf GET u8 0",
+		"BITFIELD bf SET u8 0 5", "BITFIELD bf INCRBY u8 0 1 GET u8 0", "BITFIELD bf OVERFLOW FAIL INCRBY u8 0 300",
+		"BITFIELD nbf OVERFLOW FAIL INCRBY u8 0 300")
+	n.run("PFADD h a b c", "PFADD h a", "PFADD h2", "PFADD h2", "PFCOUNT h", "PFMERGE hm h h2", "PFMERGE hm")
+	n.run("GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania", "GEOADD g XX 13.361389 38.115556 Palermo",
+		"GEOSEARCHSTORE gs g FROMLONLAT 15 37 BYRADIUS 200 km", "GEORADIUS g 15 37 200 km STORE gr",
+		"GEORADIUS g 15 37 200 km STOREDIST gr", "GEOSEARCHSTORE gs g FROMLONLAT 0 0 BYRADIUS 1 km",
+		"GEORADIUS nokey 15 37 200 km STORE gr", "GEOSEARCHSTORE gs nokey FROMLONLAT 0 0 BYRADIUS 1 km")
 	n.run("FLUSHDB", "SET a 1", "SELECT 1", "SET a 1", "DEL a", "SELECT 0")
 }
 
