@@ -38,8 +38,12 @@ type multiState struct {
 
 type queuedCmd struct {
 	cmd  *Command
-	args [][]byte // copies: the request buffer is reused
+	args [][]byte // copies in buf: the request buffer is reused
+	buf  []byte   // kept for the next transaction when small
 }
+
+// queuedKeep bounds the argument bytes a queue slot keeps for reuse.
+const queuedKeep = 4 << 10
 
 // queuedInMulti reports whether cmd is queued rather than run when the
 // client is in MULTI: everything but the transaction's own commands.
@@ -61,10 +65,31 @@ func oomExemptInMulti(cmd *Command) bool {
 	return false
 }
 
-// queue appends the current command to the transaction.
+// queue appends the current command to the transaction, reusing the slot
+// (and its buffers) of an earlier transaction's command.
 func (c *Client) queue(cmd *Command) {
-	c.multi.queue = append(c.multi.queue, queuedCmd{cmd: cmd, args: copyArgs(c.args)})
-	c.multi.flags |= cmd.Flags
+	m := &c.multi
+	n := len(m.queue)
+	if n < cap(m.queue) {
+		m.queue = m.queue[:n+1]
+	} else {
+		m.queue = append(m.queue, queuedCmd{})
+	}
+	q := &m.queue[n]
+	size := 0
+	for _, a := range c.args {
+		size += len(a)
+	}
+	if cap(q.buf) < size {
+		q.buf = make([]byte, 0, size)
+	}
+	buf, args := q.buf[:0], q.args[:0]
+	for _, a := range c.args {
+		buf = append(buf, a...)
+		args = append(args, buf[len(buf)-len(a):len(buf):len(buf)])
+	}
+	q.cmd, q.buf, q.args = cmd, buf, args
+	m.flags |= cmd.Flags
 	c.nqueued.Store(int32(len(c.multi.queue)))
 	c.writeStatus("QUEUED")
 }
@@ -89,8 +114,16 @@ func cmdDiscard(c *Client) {
 
 // discardTransaction ends the transaction and forgets the watched keys.
 func (c *Client) discardTransaction() {
-	c.multi = multiState{queue: c.multi.queue[:0]}
-	clear(c.multi.queue[:cap(c.multi.queue)])
+	queue := c.multi.queue[:cap(c.multi.queue)]
+	for i := range queue {
+		q := &queue[i]
+		q.cmd = nil
+		clear(q.args)
+		if cap(q.buf) > queuedKeep {
+			q.buf, q.args = nil, nil
+		}
+	}
+	c.multi = multiState{queue: queue[:0]}
 	c.nqueued.Store(0)
 	c.clearFlag(clientMulti | clientDirtyCAS)
 	c.unwatchAll()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"sync"
 	"time"
 )
@@ -11,15 +12,48 @@ import (
 // its own writes them. A publisher only appends to the queue, so a
 // subscriber that stops reading never blocks it; one whose queue passes
 // its class's client-output-buffer-limit is disconnected, as in Redis.
+//
+// The queue is a list of fixed-size chunks, as Redis's reply list is: a
+// backlog grows without copying what is queued, and a writer sends every
+// chunk in one writev.
 type pushQueue struct {
 	mu       sync.Mutex
-	buf      []byte
-	spare    []byte
-	inflight int   // bytes taken by a writer and not yet written
-	softFrom int64 // unix ms the soft limit was first exceeded; 0 if under
-	signaled bool  // a wake-up is sent or promised for what is queued
+	chunks   [][]byte    // queued output in order; only the last has room
+	size     int         // bytes in chunks
+	free     [][]byte    // written chunks kept for reuse
+	inflight int         // bytes taken by a writer and not yet written
+	softFrom int64       // unix ms the soft limit was first exceeded; 0 if under
+	signaled bool        // a wake-up is sent or promised for what is queued
+	writing  net.Buffers // the writer's scratch list (under asyncMu)
 	wake     chan struct{}
 	stop     chan struct{}
+}
+
+const (
+	pushChunk      = 16 << 10 // bytes per chunk
+	pushFreeChunks = 8        // empty chunks kept per queue
+)
+
+// add appends b to the queue; q.mu is held.
+func (q *pushQueue) add(b []byte) {
+	q.size += len(b)
+	for len(b) > 0 {
+		n := len(q.chunks)
+		if n == 0 || len(q.chunks[n-1]) == cap(q.chunks[n-1]) {
+			var c []byte
+			if k := len(q.free); k > 0 {
+				c, q.free = q.free[k-1], q.free[:k-1]
+			} else {
+				c = make([]byte, 0, pushChunk)
+			}
+			q.chunks = append(q.chunks, c)
+			n++
+		}
+		last := q.chunks[n-1]
+		k := copy(last[len(last):cap(last)], b)
+		q.chunks[n-1] = last[:len(last)+k]
+		b = b[k:]
+	}
 }
 
 // outputClass is the client-output-buffer-limit class of a client.
@@ -67,8 +101,8 @@ func (c *Client) deliver(by *Client, msg []byte) bool {
 		return false
 	}
 	q.mu.Lock()
-	q.buf = append(q.buf, msg...)
-	pending := len(q.buf) + q.inflight
+	q.add(msg)
+	pending := q.size + q.inflight
 	over := c.overOutputLimit(&q.softFrom, int64(pending))
 	promise := !q.signaled
 	q.signaled = true
@@ -151,20 +185,28 @@ func (c *Client) drainQueue(q *pushQueue) error {
 	c.asyncMu.Lock()
 	defer c.asyncMu.Unlock()
 	q.mu.Lock()
-	buf := q.buf
-	q.buf, q.spare = q.spare[:0], nil
-	q.inflight = len(buf)
+	chunks, size := q.chunks, q.size
+	q.chunks, q.size = nil, 0
+	q.inflight = size
 	q.signaled = false
 	q.mu.Unlock()
-	if len(buf) == 0 {
+	if size == 0 {
 		return nil
 	}
-	n, err := c.conn.Write(buf)
-	c.srv.stats.netOutput.Add(int64(n))
+	// WriteTo consumes the slice it is given: hand it a copy of the list.
+	q.writing = append(q.writing[:0], chunks...)
+	n, err := q.writing.WriteTo(c.conn) // one writev
+	c.srv.stats.netOutput.Add(n)
 	q.mu.Lock()
 	q.inflight = 0
-	if cap(buf) <= outBufKeep {
-		q.spare = buf[:0]
+	for _, ch := range chunks {
+		if len(q.free) < pushFreeChunks && cap(ch) == pushChunk {
+			q.free = append(q.free, ch[:0])
+		}
+	}
+	if q.chunks == nil {
+		q.chunks = chunks[:0] // reuse the list itself
+		clear(chunks)
 	}
 	q.mu.Unlock()
 	return err
@@ -179,7 +221,7 @@ func (c *Client) handOff() {
 		return // inside EXEC the reply array must stay whole
 	}
 	q.mu.Lock()
-	q.buf = append(q.buf, c.out...)
+	q.add(c.out)
 	q.mu.Unlock()
 	c.out = c.out[:0]
 }
@@ -190,8 +232,8 @@ func (c *Client) flushQueued() error {
 	q := c.pushq
 	if len(c.out) > 0 {
 		q.mu.Lock()
-		q.buf = append(q.buf, c.out...)
-		over := c.overOutputLimit(&q.softFrom, int64(len(q.buf)+q.inflight))
+		q.add(c.out)
+		over := c.overOutputLimit(&q.softFrom, int64(q.size+q.inflight))
 		q.mu.Unlock()
 		if cap(c.out) > outBufKeep {
 			c.out = nil

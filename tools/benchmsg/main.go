@@ -36,6 +36,8 @@ func main() {
 	redisBin := flag.String("redis", "redis-server", "redis-server binary")
 	rounds := flag.Int("rounds", 2, "A/B rounds per workload; medians are reported")
 	modes := flag.String("modes", "pinned unpinned", "pinned and/or unpinned")
+	only := flag.String("only", "", "run only the workloads whose name contains this")
+	showCPU := flag.Bool("cpu", false, "print every run with the server's CPU time")
 	flag.Parse()
 	if *shoalBin == "" {
 		fmt.Fprintln(os.Stderr, "benchmsg: -shoal is required")
@@ -70,6 +72,9 @@ func main() {
 		}
 		fmt.Printf("\n%s\n| workload | redis | shoal | ratio |\n|---|---|---|---|\n", mode)
 		for _, w := range workloads() {
+			if !strings.Contains(w.name, *only) {
+				continue
+			}
 			res := result{}
 			for r := 0; r < *rounds; r++ {
 				order := []string{"redis", "shoal"}
@@ -77,7 +82,11 @@ func main() {
 					order = []string{"shoal", "redis"}
 				}
 				for _, name := range order {
+					cpu0 := servers[name].cpu()
 					v, err := w.run(servers[name].addr)
+					if *showCPU {
+						fmt.Printf("  %s %s: %.0f/s, server CPU %.2fs\n", w.name, name, v, servers[name].cpu()-cpu0)
+					}
 					if err != nil {
 						fmt.Fprintf(os.Stderr, "benchmsg: %s on %s: %v\n", w.name, name, err)
 						os.Exit(1)
@@ -290,6 +299,18 @@ func startServer(bin string, pinned bool) (*server, error) {
 	}
 	s.stop()
 	return nil, fmt.Errorf("%s did not start", bin)
+}
+
+// cpu is the server process's user+system CPU time in seconds.
+func (s *server) cpu() float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // clock ticks
 }
 
 func (s *server) stop() {
