@@ -1,5 +1,7 @@
 package server
 
+import "unsafe"
+
 // MULTI, EXEC and DISCARD. Inside MULTI the dispatcher queues every command
 // that passes its checks (replying +QUEUED) and marks the transaction as
 // doomed when one does not (EXEC then answers EXECABORT). EXEC locks the
@@ -37,9 +39,11 @@ type multiState struct {
 }
 
 type queuedCmd struct {
-	cmd  *Command
-	args [][]byte // copies in buf: the request buffer is reused
-	buf  []byte   // kept for the next transaction when small
+	cmd   *Command
+	args  [][]byte // copies in buf: the request buffer is reused
+	buf   []byte   // kept for the next transaction when small
+	key0  int      // position of the first key, 0 if none (set by lockExec)
+	shard int      // its shard, so the command's lookups skip the hash
 }
 
 // queuedKeep bounds the argument bytes a queue slot keeps for reuse.
@@ -88,7 +92,7 @@ func (c *Client) queue(cmd *Command) {
 		buf = append(buf, a...)
 		args = append(args, buf[len(buf)-len(a):len(buf):len(buf)])
 	}
-	q.cmd, q.buf, q.args = cmd, buf, args
+	q.cmd, q.buf, q.args, q.key0 = cmd, buf, args, 0
 	m.flags |= cmd.Flags
 	c.nqueued.Store(int32(len(c.multi.queue)))
 	c.writeStatus("QUEUED")
@@ -158,9 +162,15 @@ func cmdExec(c *Client) {
 	c.blk.deny = true // blocking commands do not block inside EXEC
 	execCmd, execArgs := c.cmd, c.args
 	c.writeArray(len(queue))
-	for _, q := range queue {
+	for i := range queue {
+		q := &queue[i]
 		c.args = q.args
+		if q.key0 > 0 { // lockFor's shortcut for the first key, as it would set it
+			k := q.args[q.key0]
+			c.key0, c.key0Len, c.key0Shard = unsafe.SliceData(k), len(k), q.shard
+		}
 		c.call(q.cmd)
+		c.key0 = nil
 	}
 	c.cmd, c.args = execCmd, execArgs
 	c.blk.deny = deny
@@ -181,7 +191,8 @@ func cmdExec(c *Client) {
 func (c *Client) lockExec() {
 	c.releaseHeld()
 	global := false
-	for _, q := range c.multi.queue {
+	for i := range c.multi.queue {
+		q := &c.multi.queue[i]
 		if q.cmd.Flags&(flagNoLock|flagLockAll) != 0 {
 			global = true
 			break
@@ -191,8 +202,12 @@ func (c *Client) lockExec() {
 			global = true // SELECT, FLUSHALL, INFO, DBSIZE, ...
 			break
 		}
-		for _, p := range c.keyPos {
-			c.addLock(&c.db.shards[shardOf(q.args[p])])
+		for j, p := range c.keyPos {
+			idx := shardOf(q.args[p])
+			if j == 0 {
+				q.key0, q.shard = p, idx
+			}
+			c.addLock(&c.db.shards[idx])
 		}
 	}
 	c.rlock = false

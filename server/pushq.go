@@ -1,9 +1,13 @@
 package server
 
 import (
+	"errors"
 	"net"
 	"sync"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A client that may receive messages it did not ask for (a subscriber)
@@ -18,13 +22,14 @@ import (
 // chunk in one writev.
 type pushQueue struct {
 	mu       sync.Mutex
-	chunks   [][]byte    // queued output in order; only the last has room
-	size     int         // bytes in chunks
-	free     [][]byte    // written chunks kept for reuse
-	inflight int         // bytes taken by a writer and not yet written
-	softFrom int64       // unix ms the soft limit was first exceeded; 0 if under
-	signaled bool        // a wake-up is sent or promised for what is queued
-	writing  net.Buffers // the writer's scratch list (under asyncMu)
+	chunks   [][]byte        // queued output in order; only the last has room
+	size     int             // bytes in chunks
+	free     [][]byte        // written chunks kept for reuse
+	inflight int             // bytes taken by a writer and not yet written
+	softFrom int64           // unix ms the soft limit was first exceeded; 0 if under
+	signaled bool            // a wake-up is sent or promised for what is queued
+	writing  net.Buffers     // the writer's scratch list (under asyncMu)
+	raw      syscall.RawConn // for writes that must not block; nil if none (TLS)
 	wake     chan struct{}
 	stop     chan struct{}
 }
@@ -74,6 +79,9 @@ func (c *Client) queueOutput() {
 		return
 	}
 	q := &pushQueue{wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	if sc, ok := c.conn.(syscall.Conn); ok {
+		q.raw, _ = sc.SyscallConn()
+	}
 	c.pushq = q
 	go c.pushWriter(q)
 }
@@ -129,12 +137,85 @@ func (q *pushQueue) wakeWriter() {
 
 // wakeSubscribers keeps deliver's promises: the writers of the clients
 // this client's commands queued messages for start writing.
+// The publisher's goroutine first tries to write each queue itself,
+// without blocking, as Redis writes to clients from its event loop: no
+// goroutine switch when the socket takes it all.
 func (c *Client) wakeSubscribers() {
 	for _, sub := range c.wakeLater {
-		sub.pushq.wakeWriter()
+		if !sub.writeQueueNow() {
+			sub.pushq.wakeWriter()
+		}
 	}
 	clear(c.wakeLater)
 	c.wakeLater = c.wakeLater[:0]
+}
+
+// writeQueueNow writes c's queue with non-blocking writes, if no writer is
+// at work on it. What the socket does not take stays queued, in front.
+// It reports whether the queue was emptied.
+func (c *Client) writeQueueNow() bool {
+	q := c.pushq
+	if q.raw == nil || !c.asyncMu.TryLock() {
+		return false
+	}
+	defer c.asyncMu.Unlock()
+	q.mu.Lock()
+	chunks, size := q.chunks, q.size
+	q.chunks, q.size = nil, 0
+	q.inflight = size
+	q.mu.Unlock()
+	written := 0
+	var werr error
+	if size > 0 {
+		iov := chunks
+		if len(iov) > 1024 { // IOV_MAX
+			iov = iov[:1024]
+		}
+		err := q.raw.Write(func(fd uintptr) bool {
+			n, err := unix.Writev(int(fd), iov)
+			if n > 0 {
+				written = n
+			}
+			if err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
+				werr = err
+			}
+			return true // never wait for the socket: the writer goroutine will
+		})
+		if werr == nil {
+			werr = err
+		}
+		c.srv.stats.netOutput.Add(int64(written))
+	}
+	// Put back what was not written, ahead of what arrived meanwhile.
+	var rest [][]byte
+	skip := written
+	for i, ch := range chunks {
+		if skip >= len(ch) {
+			skip -= len(ch)
+			continue
+		}
+		rest = append(rest, ch[skip:])
+		rest = append(rest, chunks[i+1:]...)
+		break
+	}
+	q.mu.Lock()
+	q.inflight = 0
+	for _, ch := range chunks[:len(chunks)-len(rest)] { // fully written
+		if len(q.free) < pushFreeChunks && cap(ch) == pushChunk {
+			q.free = append(q.free, ch[:0])
+		}
+	}
+	left := size - written
+	if left > 0 {
+		q.chunks = append(rest, q.chunks...)
+		q.size += left
+	}
+	empty := q.size == 0
+	if empty {
+		q.signaled = false
+	}
+	q.mu.Unlock()
+	return empty && werr == nil
 }
 
 // overOutputLimit applies c's class limit to pending bytes: over the hard
