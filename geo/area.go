@@ -198,5 +198,22 @@ func (s *Shape) Contains(score float64) (lon, lat float64, ok bool) {
 	return lon, lat, ok
 }
 
+// ContainsDist is Contains that also returns FastDistance from the center
+// (computed on the way for a radius; for a box, computed for inside points).
+func (s *Shape) ContainsDist(score float64) (lon, lat, fastDist float64, ok bool) {
+	lon, lat = DecodeScore(score)
+	if s.Box {
+		if ok = InBox(s.Width*s.Conv, s.Height*s.Conv, s.Lon, s.Lat, lon, lat); ok {
+			fastDist = s.FastDistance(lon, lat)
+		}
+		return lon, lat, fastDist, ok
+	}
+	ok, fastDist = withinDist(s.Lon, s.Lat, lon, lat, s.Radius*s.Conv)
+	return lon, lat, fastDist, ok
+}
+
 // Distance is the distance in meters from the center to lon, lat.
 func (s *Shape) Distance(lon, lat float64) float64 { return Distance(s.Lon, s.Lat, lon, lat) }
+
+// FastDistance is Distance within FastSlack (see FastDistance).
+func (s *Shape) FastDistance(lon, lat float64) float64 { return fastDistance(s.Lon, s.Lat, lon, lat) }

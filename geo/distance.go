@@ -31,6 +31,16 @@ func fastDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	return haversine(lon1, lat1, lon2, lat2, math.Sin, math.Cos, math.Asin)
 }
 
+// FastDistance is fastDistance for callers that only need Distance where
+// two results, or a result and a limit, are within FastSlack of each
+// other (sorting by distance, rounding it for display).
+func FastDistance(lon1, lat1, lon2, lat2 float64) float64 {
+	return fastDistance(lon1, lat1, lon2, lat2)
+}
+
+// FastSlack is fastSlack: the most FastDistance can be off at about r meters.
+func FastSlack(r float64) float64 { return fastSlack(r) }
+
 func haversine(lon1, lat1, lon2, lat2 float64, sin, cos, asin func(float64) float64) float64 {
 	v := sin((degRad(lon2) - degRad(lon1)) / 2)
 	if v == 0 {
@@ -43,18 +53,30 @@ func haversine(lon1, lat1, lon2, lat2 float64, sin, cos, asin func(float64) floa
 }
 
 // fastSlack bounds |fastDistance - Distance| for a limit of r meters: a
-// few ulps of relative error, but near the antipode, where asin is
+// few ulps of relative error (asin's slope at most 6.4 up to 90% of half
+// the circumference), but near the antipode, where asin is
 // ill-conditioned, up to a fraction of a meter.
-func fastSlack(r float64) float64 { return r*1e-9 + 1 }
+func fastSlack(r float64) float64 {
+	if r < 0.9*math.Pi*EarthRadius {
+		return r*1e-11 + 1e-7
+	}
+	return r*1e-9 + 1
+}
 
 // within reports whether the distance between the points is at most
 // limit, deciding by fastDistance unless that is too close to call.
 func within(lon1, lat1, lon2, lat2, limit float64) bool {
+	ok, _ := withinDist(lon1, lat1, lon2, lat2, limit)
+	return ok
+}
+
+// withinDist is within, also returning the fastDistance it computed.
+func withinDist(lon1, lat1, lon2, lat2, limit float64) (bool, float64) {
 	d := fastDistance(lon1, lat1, lon2, lat2)
 	if slack := fastSlack(limit); d > limit+slack || d < limit-slack {
-		return d <= limit
+		return d <= limit, d
 	}
-	return Distance(lon1, lat1, lon2, lat2) <= limit
+	return Distance(lon1, lat1, lon2, lat2) <= limit, d
 }
 
 // InRadius reports whether the point (lon2, lat2) is at most radius meters

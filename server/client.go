@@ -106,6 +106,9 @@ type Client struct {
 	emptied    []byte
 	emptiedBuf []byte
 
+	geoPts     []geoPoint // GEOSEARCH's match buffer, reused (cmd_geo_search.go)
+	geoScratch geoScratch
+
 	// Client-side caching (tracking.go).
 	trk       trackState
 	selfInval []string    // keys this client tracks that its command changed

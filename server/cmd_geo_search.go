@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"slices"
 
 	"github.com/shoaldb/shoal/datatypes"
@@ -36,6 +37,7 @@ type geoPoint struct {
 	member         string
 	score          float64
 	lon, lat, dist float64
+	exact          bool // dist is Redis's (geo.Distance), not the fast estimate
 }
 
 // GEORADIUS key lon lat radius unit [options]
@@ -286,12 +288,23 @@ func (c *Client) geoRun(e *Entry, q *geoSearch) {
 	if q.any {
 		limit = int(q.count)
 	}
-	pts := geoCollect(zsetOf(e), &q.shape, limit)
-	if q.order != geoUnsorted || q.withDist || q.storeDist {
-		// Only now the distances: the scan decides membership with a
-		// faster estimate (geo.Shape.Contains).
-		for i := range pts {
-			pts[i].dist = q.shape.Distance(pts[i].lon, pts[i].lat)
+	// The matches go in a buffer the client keeps: a search of thousands
+	// would otherwise allocate as much per call, and the collector would
+	// rescan the whole (large) index that much more often.
+	pts := geoCollect(zsetOf(e), &q.shape, limit, c.geoPts[:0])
+	defer func() {
+		clear(pts)
+		if cap(pts) <= geoKeepPts {
+			c.geoPts = pts[:0]
+		}
+	}()
+	// Distances are estimated fast (Go's math), and computed as Redis does
+	// (glibc-exact, several times slower) only where the estimate could
+	// decide differently: a comparison too close to call, a distance
+	// printed near a rounding boundary, a stored distance.
+	exact := func(p *geoPoint) {
+		if !p.exact {
+			p.dist, p.exact = q.shape.Distance(p.lon, p.lat), true
 		}
 	}
 	n := len(pts)
@@ -299,11 +312,16 @@ func (c *Client) geoRun(e *Entry, q *geoSearch) {
 		n = int(q.count)
 	}
 	if q.order != geoUnsorted {
-		geoSort(pts, n, q.order == geoDesc)
+		geoSort(pts, n, q.order == geoDesc, exact, &c.geoScratch)
 	}
 	pts = pts[:n]
+	conv := q.shape.Conv
 	for i := range pts {
-		pts[i].dist /= q.shape.Conv
+		p := &pts[i]
+		if q.storeDist || q.withDist && nearRounding(p.dist, conv) {
+			exact(p)
+		}
+		p.dist /= conv
 	}
 	if q.store != nil {
 		c.geoStore(q, pts)
@@ -312,11 +330,24 @@ func (c *Client) geoRun(e *Entry, q *geoSearch) {
 	c.geoReply(q, pts)
 }
 
+// geoKeepPts bounds the match buffer a client keeps between searches.
+const geoKeepPts = 1 << 16
+
+// nearRounding reports whether an estimated distance of d meters, shown
+// in units of conv meters with four decimals (geo.AppendDistance), is so
+// close to a rounding boundary that the exact distance could round the
+// other way.
+func nearRounding(d, conv float64) bool {
+	v := d / conv * 1e4
+	slack := 2 * geo.FastSlack(d) / conv * 1e4
+	// Rounding half to even changes only across the halves.
+	return math.Abs(v-math.Floor(v)-0.5) <= slack
+}
+
 // geoCollect returns the members inside the shape in Redis's order: cell
 // by cell, by score within a cell. limit > 0 (ANY) stops at that many.
-func geoCollect(z *datatypes.ZSet, s *geo.Shape, limit int) []geoPoint {
+func geoCollect(z *datatypes.ZSet, s *geo.Shape, limit int, pts []geoPoint) []geoPoint {
 	var ranges [9]geo.Range
-	var pts []geoPoint
 	for _, r := range ranges[:s.Ranges(&ranges)] {
 		if limit > 0 && len(pts) >= limit {
 			break
@@ -325,8 +356,8 @@ func geoCollect(z *datatypes.ZSet, s *geo.Shape, limit int) []geoPoint {
 			if it.Score >= r.Max {
 				return false
 			}
-			if lon, lat, ok := s.Contains(it.Score); ok {
-				pts = append(pts, geoPoint{member: it.Member, score: it.Score, lon: lon, lat: lat})
+			if lon, lat, d, ok := s.ContainsDist(it.Score); ok {
+				pts = append(pts, geoPoint{member: it.Member, score: it.Score, lon: lon, lat: lat, dist: d})
 			}
 			return limit == 0 || len(pts) < limit
 		})
@@ -338,8 +369,12 @@ func geoCollect(z *datatypes.ZSet, s *geo.Shape, limit int) []geoPoint {
 // nearest (or farthest, desc), in order, and in Redis's order among equal
 // distances: a full sort keeps the scan order (glibc's qsort is a merge
 // sort), a partial one is Redis's pqsort (geoPartialSort).
-func geoSort(pts []geoPoint, n int, desc bool) {
+func geoSort(pts []geoPoint, n int, desc bool, exact func(*geoPoint), scratch *geoScratch) {
 	cmp := func(a, b *geoPoint) int {
+		if !(a.exact && b.exact) && math.Abs(a.dist-b.dist) <= 2*geo.FastSlack(max(a.dist, b.dist)) {
+			exact(a) // too close to call on estimates
+			exact(b)
+		}
 		c := 0
 		switch {
 		case a.dist > b.dist:
@@ -353,10 +388,77 @@ func geoSort(pts []geoPoint, n int, desc bool) {
 		return c
 	}
 	if n == len(pts) {
-		slices.SortStableFunc(pts, func(a, b geoPoint) int { return cmp(&a, &b) })
+		geoFullSort(pts, desc, exact, scratch)
 		return
 	}
 	geoPartialSort(pts, 0, n-1, cmp)
+}
+
+// geoScratch are a client's buffers for sorting matches, reused.
+type geoScratch struct {
+	keys   []geoKey
+	sorted []geoPoint
+}
+
+// geoKey is a match's sort key: its (estimated, then if need be exact)
+// distance, negated for DESC, and its position, which breaks ties as a
+// stable sort does.
+type geoKey struct {
+	d float64
+	i int32
+}
+
+func geoKeyCmp(a, b geoKey) int {
+	switch {
+	case a.d < b.d:
+		return -1
+	case a.d > b.d:
+		return 1
+	}
+	return int(a.i - b.i)
+}
+
+// geoFullSort is the stable sort of every match by distance. It sorts on
+// the estimates, then re-sorts by exact distance each run of neighbours
+// too close to call: two matches further apart than twice the estimate's
+// slack are in the same order either way, so the result is the stable
+// sort by exact distances, at the cost of few exact ones.
+func geoFullSort(pts []geoPoint, desc bool, exact func(*geoPoint), s *geoScratch) {
+	key := func(p *geoPoint) float64 {
+		if desc {
+			return -p.dist
+		}
+		return p.dist
+	}
+	keys := s.keys[:0]
+	for i := range pts {
+		keys = append(keys, geoKey{key(&pts[i]), int32(i)})
+	}
+	slices.SortFunc(keys, geoKeyCmp)
+	for lo := 0; lo < len(keys); {
+		hi := lo + 1
+		for hi < len(keys) && keys[hi].d-keys[hi-1].d <= 2*geo.FastSlack(math.Abs(keys[hi].d)) {
+			hi++
+		}
+		if hi-lo > 1 {
+			for k := lo; k < hi; k++ {
+				p := &pts[keys[k].i]
+				exact(p)
+				keys[k].d = key(p)
+			}
+			slices.SortFunc(keys[lo:hi], geoKeyCmp)
+		}
+		lo = hi
+	}
+	sorted := s.sorted[:0]
+	for _, k := range keys {
+		sorted = append(sorted, pts[k.i])
+	}
+	copy(pts, sorted)
+	clear(sorted)
+	if cap(keys) <= geoKeepPts {
+		s.keys, s.sorted = keys[:0], sorted[:0]
+	}
 }
 
 // geoPartialSort is Redis's pqsort: Bentley and McIlroy's quicksort that

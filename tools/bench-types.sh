@@ -55,7 +55,7 @@ free_port() {
 workload() {
   case $1 in
     BITCOUNT) echo "20000|BITCOUNT bench:bits" ;;
-    SETBIT) echo "200000|-r 8000000 SETBIT bench:bits2 __rand_int__ 1" ;;
+    SETBIT) echo "200000|SETBIT bench:bits 4000000 1" ;;
     PFADD) echo "200000|-r 100000000 PFADD bench:hll __rand_int__" ;;
     PFCOUNT10) echo "50000|PFCOUNT bench:hll0 bench:hll1 bench:hll2 bench:hll3 bench:hll4 bench:hll5 bench:hll6 bench:hll7 bench:hll8 bench:hll9" ;;
     GEOSEARCH) echo "5000|GEOSEARCH bench:geo FROMLONLAT 13.4 52.5 BYRADIUS 400 km ASC" ;;
