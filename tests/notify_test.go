@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,4 +135,51 @@ func normalizeWords(s string) string {
 		}
 	}
 	return strings.Join(w, " ")
+}
+
+// Eviction publishes "evicted" for every key it removes (class e), on both
+// channels, and nothing else when only e is asked for.
+func TestKeyspaceNotificationEvicted(t *testing.T) {
+	srv := ownShoal(t, "maxmemory-policy allkeys-random", "notify-keyspace-events KEe")
+	addr := srv.Addr().String()
+	sub := dial(t, addr)
+	sub.do("PSUBSCRIBE", "__key*@0__:*")
+	c := dial(t, addr)
+	for i := 0; i < 50; i++ {
+		c.do("SET", "k"+strconv.Itoa(i), strings.Repeat("x", 200))
+	}
+	c.do("CONFIG", "SET", "maxmemory", "2000")
+	c.do("SET", "x", "y")
+	deadline := time.Now().Add(5 * time.Second)
+	n := 0
+	for n == 0 && time.Now().Before(deadline) {
+		n, _ = strconv.Atoi(evInfoField(t, c, "evicted_keys"))
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n == 0 {
+		t.Fatal("nothing evicted")
+	}
+	c.do("CONFIG", "SET", "maxmemory", "0")
+	seen := map[string]int{}
+	for i := 0; i < 2*n; i++ {
+		parts := strings.Split(sub.reply(), "\r\n")
+		ch, msg := parts[6], parts[8]
+		switch {
+		case ch == "__keyevent@0__:evicted":
+			seen["event:"+msg]++
+		case strings.HasPrefix(ch, "__keyspace@0__:") && msg == "evicted":
+			seen["space:"+strings.TrimPrefix(ch, "__keyspace@0__:")]++
+		default:
+			t.Fatalf("unexpected %s %s", ch, msg)
+		}
+	}
+	for k, v := range seen {
+		key := k[strings.IndexByte(k, ':')+1:]
+		if v != 1 || seen["event:"+key] != 1 || seen["space:"+key] != 1 {
+			t.Fatalf("events %v", seen)
+		}
+		if r := c.do("EXISTS", key); r != ":0\r\n" {
+			t.Fatalf("evicted %s still exists", key)
+		}
+	}
 }
