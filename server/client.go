@@ -99,7 +99,7 @@ type Client struct {
 	// Transactions (multi.go, watch.go).
 	multi    multiState
 	watched  []*watchedKey
-	wtouched [][]byte // keys the running command may change, noted when anybody watches
+	wtouched []dbKey // keys the running command may change, noted when anybody watches
 
 	// Keyspace notifications (notify.go): a key the command emptied, whose
 	// "del" event follows the command's own.

@@ -197,9 +197,11 @@ func cmdSMove(c *Client) {
 	before = dst.memUsage()
 	if setOf(dst).Add(m, c.maxIntset()) {
 		c.dirty++
+		c.changed(dst, before)
 		c.notify(notifySet, "sadd", dstKey)
+	} else {
+		c.unnoteWrite(dstKey) // it had the member: unchanged, as Redis sees it
 	}
-	c.changed(dst, before)
 	c.writeInt(1)
 }
 

@@ -169,21 +169,40 @@ func (s *Server) touchFlushed(db, other *DB) {
 	}
 }
 
-// noteWrite records, when anybody watches or tracks, a key the current command may
-// change; the keys are touched after the command if it changed anything.
+// noteWrite records, when anybody watches or tracks, a key of the client's
+// current database (MOVE and COPY switch it) that the command may change;
+// the keys are touched after the command if it changed anything.
 func (c *Client) noteWrite(key []byte) {
 	if c.srv.observed() {
-		c.wtouched = append(c.wtouched, key)
+		c.wtouched = append(c.wtouched, dbKey{c.dbIndex, key})
 	}
+}
+
+// unnoteWrite takes noteWrite back for a key the command looked up to
+// write but left alone.
+func (c *Client) unnoteWrite(key []byte) {
+	for i := len(c.wtouched) - 1; i >= 0; i-- {
+		if k := c.wtouched[i]; k.db == c.dbIndex && string(k.key) == string(key) {
+			c.wtouched = append(c.wtouched[:i], c.wtouched[i+1:]...)
+			return
+		}
+	}
+}
+
+// dbKey is a key and the database it is in.
+type dbKey struct {
+	db  int
+	key []byte
 }
 
 // touchWritten touches the keys noted by the command that just ran, if it
 // changed data. Its locks are still held.
 func (c *Client) touchWritten() {
 	if c.dirty > 0 {
-		for _, key := range c.wtouched {
-			sh, h := c.loc(key)
-			c.srv.touchKey(c, c.dbIndex, key, sh.get(h, key) != nil)
+		for _, k := range c.wtouched {
+			db := c.srv.dbs[k.db]
+			exists := db.shards[shardOf(k.key)].get(db.hash(k.key), k.key) != nil
+			c.srv.touchKey(c, k.db, k.key, exists)
 		}
 	}
 	clear(c.wtouched)

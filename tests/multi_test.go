@@ -57,32 +57,33 @@ func TestWatch(t *testing.T) {
 		}
 		p.script("MULTI", "SET done 1", "EXEC", "GET done", "DEL done w")
 	}
-	check([]string{"SET w 1"})                                       // untouched: runs
-	check([]string{"SET w 1"}, "SET", "w", "2")                      // overwritten
-	check([]string{"SET w 1"}, "GET", "w")                           // read: runs
-	check([]string{"SET w 1"}, "SET", "other", "2")                  // another key: runs
-	check([]string{"SET w 1"}, "DEL", "w")                           // deleted
-	check([]string{"SET w 1"}, "DEL", "nokey", "w2")                 // absent keys: runs
-	check([]string{"DEL w"}, "DEL", "w")                             // absent, still absent: runs
-	check([]string{"SET w 1"}, "EXPIRE", "w", "100")                 // TTL set
-	check([]string{"SET w 1"}, "APPEND", "w", "x")                   // in place
-	check([]string{"RPUSH w a b"}, "LPOP", "w")                      // collection
-	check([]string{"RPUSH w a b"}, "LRANGE", "w", "0", "-1")         // collection read: runs
-	check([]string{"SADD w a"}, "SADD", "w", "a")                    // no change: runs
-	check([]string{"SADD w a"}, "SADD", "w", "b")                    // added
-	check([]string{"HSET w f v"}, "HDEL", "w", "f")                  // emptied and deleted
-	check([]string{"ZADD w 1 a"}, "ZINCRBY", "w", "1", "a")          // score
-	check([]string{"SET w 1"}, "RENAME", "w", "w3")                  // renamed away
-	check([]string{"SET w3 1"}, "RENAME", "w3", "w")                 // renamed onto
-	check([]string{"SET w 1"}, "FLUSHDB")                            // flushed while present
-	check([]string{"DEL w", "SET x 1"}, "FLUSHDB")                   // flushed while absent: runs
-	check([]string{"SET w 1"}, "FLUSHALL")                           // flushed
-	check([]string{"SET w 1"}, "SWAPDB", "0", "1")                   // swapped away
-	check([]string{"SET w 1", "SWAPDB 0 1"}, "SWAPDB", "0", "1")     // swapped onto
-	check([]string{"SET w 1"}, "INCR", "w")                          // counter
-	check([]string{"SET w 1"}, "SETNX", "w", "2")                    // refused: runs
-	check([]string{"SADD src m"}, "SMOVE", "src", "w", "m")          // moved onto
-	check([]string{"SADD w m", "SADD d x"}, "SINTERSTORE", "d", "w") // read as a source: runs
+	check([]string{"SET w 1"})                                          // untouched: runs
+	check([]string{"SET w 1"}, "SET", "w", "2")                         // overwritten
+	check([]string{"SET w 1"}, "GET", "w")                              // read: runs
+	check([]string{"SET w 1"}, "SET", "other", "2")                     // another key: runs
+	check([]string{"SET w 1"}, "DEL", "w")                              // deleted
+	check([]string{"SET w 1"}, "DEL", "nokey", "w2")                    // absent keys: runs
+	check([]string{"DEL w"}, "DEL", "w")                                // absent, still absent: runs
+	check([]string{"SET w 1"}, "EXPIRE", "w", "100")                    // TTL set
+	check([]string{"SET w 1"}, "APPEND", "w", "x")                      // in place
+	check([]string{"RPUSH w a b"}, "LPOP", "w")                         // collection
+	check([]string{"RPUSH w a b"}, "LRANGE", "w", "0", "-1")            // collection read: runs
+	check([]string{"SADD w a"}, "SADD", "w", "a")                       // no change: runs
+	check([]string{"SADD w a"}, "SADD", "w", "b")                       // added
+	check([]string{"HSET w f v"}, "HDEL", "w", "f")                     // emptied and deleted
+	check([]string{"ZADD w 1 a"}, "ZINCRBY", "w", "1", "a")             // score
+	check([]string{"SET w 1"}, "RENAME", "w", "w3")                     // renamed away
+	check([]string{"SET w3 1"}, "RENAME", "w3", "w")                    // renamed onto
+	check([]string{"SET w 1"}, "FLUSHDB")                               // flushed while present
+	check([]string{"DEL w", "SET x 1"}, "FLUSHDB")                      // flushed while absent: runs
+	check([]string{"SET w 1"}, "FLUSHALL")                              // flushed
+	check([]string{"SET w 1"}, "SWAPDB", "0", "1")                      // swapped away
+	check([]string{"SET w 1", "SWAPDB 0 1"}, "SWAPDB", "0", "1")        // swapped onto
+	check([]string{"SET w 1"}, "INCR", "w")                             // counter
+	check([]string{"SET w 1"}, "SETNX", "w", "2")                       // refused: runs
+	check([]string{"SADD src m"}, "SMOVE", "src", "w", "m")             // moved onto
+	check([]string{"SADD src m", "SADD w m"}, "SMOVE", "src", "w", "m") // already there: runs
+	check([]string{"SADD w m", "SADD d x"}, "SINTERSTORE", "d", "w")    // read as a source: runs
 	p.script("FLUSHALL")
 
 	// UNWATCH, and EXEC/DISCARD end the watch.
@@ -103,6 +104,12 @@ func TestWatch(t *testing.T) {
 	p.script("MULTI", "PING", "EXEC", "SELECT 2", "WATCH w")
 	other.script("SELECT 2", "SET w db2", "SELECT 0")
 	p.script("MULTI", "PING", "EXEC", "FLUSHALL", "SELECT 0")
+	// MOVE and COPY ... DB change a key of another database.
+	p.script("SELECT 2", "WATCH m", "SELECT 0", "SET m 1")
+	other.eq("MOVE", "m", "2")
+	p.script("MULTI", "PING", "EXEC", "SELECT 3", "WATCH c", "SELECT 0", "SET c 1")
+	other.eq("COPY", "c", "c", "DB", "3")
+	p.script("MULTI", "PING", "EXEC", "FLUSHALL")
 }
 
 // Expiry and WATCH, Redis 7.0's rules: a key that expires after WATCH
