@@ -35,6 +35,7 @@ type Config struct {
 	ZSetMaxListpackValue   int64
 	HLLSparseMaxBytes      int64 // past it a sparse HyperLogLog turns dense
 	NotifyFlags            int   // notify-keyspace-events parsed (notify.go)
+	TrackingMaxKeys        int64 // tracking-table-max-keys (0: no bound)
 	// client-output-buffer-limit, by class (bufClassNormal, ...).
 	BufLimits              [3]BufLimit
 	ProtoMaxBulkLen        int64
@@ -104,6 +105,7 @@ func DefaultConfig() *Config {
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
 		HLLSparseMaxBytes:      3000,
+		TrackingMaxKeys:        1000000,
 		BufLimits: [3]BufLimit{
 			bufClassReplica: {Hard: 256 << 20, Soft: 64 << 20, SoftSecs: 60},
 			bufClassPubSub:  {Hard: 32 << 20, Soft: 8 << 20, SoftSecs: 60},
@@ -511,6 +513,7 @@ func configTable() []directive {
 		int64Dir("set-max-intset-entries", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.SetMaxIntsetEntries }),
 		alias("zset-max-ziplist-entries", int64Dir("zset-max-listpack-entries", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.ZSetMaxListpackEntries })),
 		alias("zset-max-ziplist-value", int64Dir("zset-max-listpack-value", 0, math.MaxInt64, true, func(c *Config) *int64 { return &c.ZSetMaxListpackValue })),
+		int64Dir("tracking-table-max-keys", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.TrackingMaxKeys }),
 		int64Dir("hll-sparse-max-bytes", 0, math.MaxInt64, true, func(c *Config) *int64 { return &c.HLLSparseMaxBytes }),
 		int64Dir("proto-max-bulk-len", 1024*1024, math.MaxInt64, true, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }),
 		int64Dir("client-query-buffer-limit", 1024*1024, math.MaxInt64, true, func(c *Config) *int64 { return &c.ClientQueryBufferLimit }),

@@ -139,7 +139,6 @@ func passiveDirectives() []passive {
 		{"tls-session-cache-size", "", kInt, 0, 0, 2147483647, "", "20480"},
 		{"tls-session-cache-timeout", "", kInt, 0, 0, 2147483647, "", "300"},
 		{"tls-session-caching", "", kBool, 0, 0, 0, "", "yes"},
-		{"tracking-table-max-keys", "", kInt, 0, 0, 9223372036854775807, "", "1000000"},
 		{"unixsocket", "", kString, dirImmutable, 0, 0, "", ""},
 		{"unixsocketperm", "", kString, dirImmutable, 0, 0, "", "0"},
 	}

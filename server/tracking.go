@@ -277,7 +277,21 @@ func (c *Client) afterTrackedCommand(cmd *Command) {
 				}
 				ids[c.id] = struct{}{}
 			}
+			var evict []string
+			if max := c.srv.config().TrackingMaxKeys; max > 0 {
+				// Over tracking-table-max-keys: forget keys (in the map's
+				// random order), telling their readers, as Redis does.
+				for k := range tt.keys {
+					if int64(len(tt.keys)-len(evict)) <= max {
+						break
+					}
+					evict = append(evict, k)
+				}
+			}
 			tt.mu.Unlock()
+			for _, k := range evict {
+				c.srv.invalidateKey(nil, []byte(k))
+			}
 		}
 	}
 	if cmd.parent == nil || cmd.parent.Name != "client" {

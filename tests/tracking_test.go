@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -305,4 +306,32 @@ func atoiOrZero(s string) int {
 		n = n*10 + int(ch-'0')
 	}
 	return n
+}
+
+// tracking-table-max-keys bounds what the server remembers: past it, keys
+// are forgotten and their readers told, so the table never grows without
+// bound.
+func TestTrackingTableMaxKeys(t *testing.T) {
+	srv := ownShoal(t, "tracking-table-max-keys 10")
+	c := dial(t, srv.Addr().String())
+	c.do("HELLO", "3")
+	c.do("CLIENT", "TRACKING", "ON")
+	for i := 0; i < 25; i++ {
+		c.send("GET", "k"+strconv.Itoa(i))
+	}
+	invalidated := 0
+	for i := 0; i < 25; {
+		r := c.reply()
+		if strings.HasPrefix(r, ">2\r\n$10\r\ninvalidate") {
+			invalidated++
+			continue
+		}
+		i++
+	}
+	if invalidated != 15 {
+		t.Fatalf("%d keys forgotten, want 15", invalidated)
+	}
+	if r := c.do("CONFIG", "GET", "tracking-table-max-keys"); !strings.Contains(r, "$2\r\n10\r\n") {
+		t.Fatalf("CONFIG GET: %q", r)
+	}
 }
