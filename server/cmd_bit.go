@@ -172,17 +172,8 @@ func bitRange(start, end, n int64, isBit bool) (sb, eb int64) {
 	if isBit {
 		total <<= 3
 	}
-	if start < 0 {
-		start += total
-	}
-	if end < 0 {
-		end += total
-	}
-	start, end = max(start, 0), max(end, 0)
-	if end >= total {
-		end = total - 1
-	}
-	if start > end {
+	start, end, ok := strRange(start, end, total)
+	if !ok {
 		return 1, 0 // empty (and start may be too large to scale)
 	}
 	if isBit {

@@ -135,6 +135,19 @@ func cmdGetRange(c *Client) {
 		c.writeBulk(nil)
 		return
 	}
+	start, end, ok = strRange(start, end, n)
+	if !ok {
+		c.writeBulk(nil)
+		return
+	}
+	c.writeBulk(v[start : end+1])
+}
+
+// strRange applies Redis's range rules for strings (GETRANGE, BITCOUNT,
+// BITPOS) to a value of n units: negative indexes count from the end,
+// then both are clamped into it; an end before the start clamps to 0
+// (unlike LRANGE's). ok is false when the range is empty.
+func strRange(start, end, n int64) (s, e int64, ok bool) {
 	if start < 0 {
 		start += n
 	}
@@ -145,11 +158,7 @@ func cmdGetRange(c *Client) {
 	if end >= n {
 		end = n - 1
 	}
-	if start > end || n == 0 {
-		c.writeBulk(nil)
-		return
-	}
-	c.writeBulk(v[start : end+1])
+	return start, end, start <= end && n > 0
 }
 
 // STRLEN key: 0 for a missing key.
