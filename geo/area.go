@@ -186,25 +186,15 @@ func (s *Shape) Ranges(out *[9]Range) int {
 	return n
 }
 
-// Contains decodes score and reports whether its position lies in the
-// shape, with the position.
-func (s *Shape) Contains(score float64) (lon, lat float64, ok bool) {
-	lon, lat = DecodeScore(score)
-	if s.Box {
-		ok = InBox(s.Width*s.Conv, s.Height*s.Conv, s.Lon, s.Lat, lon, lat)
-	} else {
-		ok = InRadius(s.Lon, s.Lat, lon, lat, s.Radius*s.Conv)
-	}
-	return lon, lat, ok
-}
-
-// ContainsDist is Contains that also returns FastDistance from the center
-// (computed on the way for a radius; for a box, computed for inside points).
-func (s *Shape) ContainsDist(score float64) (lon, lat, fastDist float64, ok bool) {
+// Contains decodes a member's score and reports whether the point is in
+// the shape, with an estimate of its distance from the center (within
+// FastSlack of Distance): computed on the way for a radius, and for a
+// box for the points inside.
+func (s *Shape) Contains(score float64) (lon, lat, fastDist float64, ok bool) {
 	lon, lat = DecodeScore(score)
 	if s.Box {
 		if ok = InBox(s.Width*s.Conv, s.Height*s.Conv, s.Lon, s.Lat, lon, lat); ok {
-			fastDist = s.FastDistance(lon, lat)
+			fastDist = fastDistance(s.Lon, s.Lat, lon, lat)
 		}
 		return lon, lat, fastDist, ok
 	}
@@ -214,6 +204,3 @@ func (s *Shape) ContainsDist(score float64) (lon, lat, fastDist float64, ok bool
 
 // Distance is the distance in meters from the center to lon, lat.
 func (s *Shape) Distance(lon, lat float64) float64 { return Distance(s.Lon, s.Lat, lon, lat) }
-
-// FastDistance is Distance within FastSlack (see FastDistance).
-func (s *Shape) FastDistance(lon, lat float64) float64 { return fastDistance(s.Lon, s.Lat, lon, lat) }

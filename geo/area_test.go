@@ -77,7 +77,7 @@ func checkCovered(t *testing.T, s Shape, lon, lat float64) {
 		return
 	}
 	score := Score(lon, lat)
-	if _, _, in := s.Contains(score); !in {
+	if _, _, _, in := s.Contains(score); !in {
 		return
 	}
 	var out [9]Range

@@ -31,14 +31,10 @@ func fastDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	return haversine(lon1, lat1, lon2, lat2, math.Sin, math.Cos, math.Asin)
 }
 
-// FastDistance is fastDistance for callers that only need Distance where
-// two results, or a result and a limit, are within FastSlack of each
-// other (sorting by distance, rounding it for display).
-func FastDistance(lon1, lat1, lon2, lat2 float64) float64 {
-	return fastDistance(lon1, lat1, lon2, lat2)
-}
-
-// FastSlack is fastSlack: the most FastDistance can be off at about r meters.
+// FastSlack is fastSlack: the most Shape.Contains's distance estimate can
+// be off at about r meters. Callers needing Distance only where two
+// estimates, or an estimate and a rounding boundary, are closer than that
+// (sorting, display) compute it just there.
 func FastSlack(r float64) float64 { return fastSlack(r) }
 
 func haversine(lon1, lat1, lon2, lat2 float64, sin, cos, asin func(float64) float64) float64 {

@@ -355,7 +355,7 @@ func geoCollect(z *datatypes.ZSet, s *geo.Shape, limit int, pts []geoPoint) []ge
 			if it.Score >= r.Max {
 				return false
 			}
-			if lon, lat, d, ok := s.ContainsDist(it.Score); ok {
+			if lon, lat, d, ok := s.Contains(it.Score); ok {
 				pts = append(pts, geoPoint{member: it.Member, score: it.Score, lon: lon, lat: lat, dist: d})
 			}
 			return limit == 0 || len(pts) < limit

@@ -61,6 +61,32 @@ func (q *pushQueue) add(b []byte) {
 	}
 }
 
+// take empties the queue for a writer (who holds the client's asyncMu):
+// its chunks, and their size, counted as in flight until written. With
+// rearm, the next delivery wakes or promises a writer again.
+func (q *pushQueue) take(rearm bool) ([][]byte, int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	chunks, size := q.chunks, q.size
+	q.chunks, q.size = nil, 0
+	q.inflight = size
+	if rearm {
+		q.signaled = false
+	}
+	return chunks, size
+}
+
+// written ends a write: nothing is in flight, and the fully written chunks
+// are kept for reuse. q.mu is held.
+func (q *pushQueue) written(chunks [][]byte) {
+	q.inflight = 0
+	for _, ch := range chunks {
+		if len(q.free) < pushFreeChunks && cap(ch) == pushChunk {
+			q.free = append(q.free, ch[:0])
+		}
+	}
+}
+
 // outputClass is the client-output-buffer-limit class of a client.
 func (c *Client) outputClass() int {
 	switch {
@@ -159,11 +185,8 @@ func (c *Client) writeQueueNow() bool {
 		return false
 	}
 	defer c.asyncMu.Unlock()
-	q.mu.Lock()
-	chunks, size := q.chunks, q.size
-	q.chunks, q.size = nil, 0
-	q.inflight = size
-	q.mu.Unlock()
+	// The wake-up stays promised: what is left gets one below.
+	chunks, size := q.take(false)
 	written := 0
 	var werr error
 	if size > 0 {
@@ -199,12 +222,7 @@ func (c *Client) writeQueueNow() bool {
 		break
 	}
 	q.mu.Lock()
-	q.inflight = 0
-	for _, ch := range chunks[:len(chunks)-len(rest)] { // fully written
-		if len(q.free) < pushFreeChunks && cap(ch) == pushChunk {
-			q.free = append(q.free, ch[:0])
-		}
-	}
+	q.written(chunks[:len(chunks)-len(rest)])
 	left := size - written
 	if left > 0 {
 		q.chunks = append(rest, q.chunks...)
@@ -265,12 +283,7 @@ func (c *Client) pushWriter(q *pushQueue) {
 func (c *Client) drainQueue(q *pushQueue) error {
 	c.asyncMu.Lock()
 	defer c.asyncMu.Unlock()
-	q.mu.Lock()
-	chunks, size := q.chunks, q.size
-	q.chunks, q.size = nil, 0
-	q.inflight = size
-	q.signaled = false
-	q.mu.Unlock()
+	chunks, size := q.take(true)
 	if size == 0 {
 		return nil
 	}
@@ -279,12 +292,7 @@ func (c *Client) drainQueue(q *pushQueue) error {
 	n, err := q.writing.WriteTo(c.conn) // one writev
 	c.srv.stats.netOutput.Add(n)
 	q.mu.Lock()
-	q.inflight = 0
-	for _, ch := range chunks {
-		if len(q.free) < pushFreeChunks && cap(ch) == pushChunk {
-			q.free = append(q.free, ch[:0])
-		}
-	}
+	q.written(chunks)
 	if q.chunks == nil {
 		q.chunks = chunks[:0] // reuse the list itself
 		clear(chunks)

@@ -282,3 +282,17 @@ func TestGoRedisWatchRetries(t *testing.T) {
 	}
 	t.Logf("%d retries", retries.Load())
 }
+
+// Over maxmemory, everything queued inside MULTI is refused (queueing
+// takes memory) and dooms the transaction; EXEC and DISCARD still work.
+func TestMultiOOM(t *testing.T) {
+	sa, ra := ownServers(t, nil, nil)
+	p := pairAt(t, sa, ra)
+	p.script("SET big " + strings.Repeat("x", 4096))
+	p.both("CONFIG", "SET", "maxmemory", "1")
+	p.script("MULTI", "GET big", "PING", "EXEC", "MULTI", "DISCARD", "GET big")
+	p.both("CONFIG", "SET", "maxmemory", "0")
+	p.script("MULTI", "SET a 1", "EXEC")
+	p.both("CONFIG", "SET", "maxmemory", "1")
+	p.script("MULTI", "DISCARD")
+}
