@@ -71,6 +71,10 @@ func (c *Client) dispatch(args [][]byte) {
 		c.reject(cmd, strings.Replace(errOnlyInSubscribe, "%s", cmd.FullName(), 1))
 		return
 	}
+	if msg := s.busyError(cmd); msg != "" {
+		c.reject(cmd, msg)
+		return
+	}
 	if s.pause.on.Load() && c.pausedBy(cmd) {
 		c.releaseHeld()
 		c.waitPause(cmd)
@@ -296,22 +300,65 @@ func (c *Client) lockFor(cmd *Command) {
 		}
 	}
 	c.rlock = !cmd.locksWrite()
-	waited := false
-	for _, sh := range c.locks {
-		// TryLock is Lock's own fast path: free when uncontended, and it
-		// tells us when the command had to wait.
-		if c.rlock {
-			if !sh.mu.TryRLock() {
-				sh.mu.RLock()
-				waited = true
-			}
-		} else if !sh.mu.TryLock() {
-			sh.mu.Lock()
-			waited = true
-		}
-	}
-	if waited {
+	if lockShards(c.locks, c.rlock) {
 		c.refreshNow()
+	}
+}
+
+// lockShards locks every shard of locks (sorted, no duplicates) and
+// reports whether it had to wait. It never waits while holding a lock:
+// when one is taken it releases the others, waits for that one alone,
+// then tries the rest again. A running script takes shards in any order
+// (script.go), which is deadlock-free only because nobody else holds a
+// shard while waiting for another. TryLock is Lock's own fast path, so
+// the uncontended case costs nothing extra.
+func lockShards(locks []*shard, read bool) (waited bool) {
+	wait := -1 // the shard to wait for, holding nothing else
+	for {
+		if wait >= 0 {
+			if read {
+				locks[wait].mu.RLock()
+			} else {
+				locks[wait].mu.Lock()
+			}
+		}
+		failed := -1
+		for i, sh := range locks {
+			if i == wait {
+				continue
+			}
+			ok := false
+			if read {
+				ok = sh.mu.TryRLock()
+			} else {
+				ok = sh.mu.TryLock()
+			}
+			if !ok {
+				failed = i
+				break
+			}
+		}
+		if failed < 0 {
+			return waited
+		}
+		waited = true
+		for j := 0; j < failed; j++ {
+			if j != wait {
+				unlockShard(locks[j], read)
+			}
+		}
+		if wait >= 0 {
+			unlockShard(locks[wait], read)
+		}
+		wait = failed
+	}
+}
+
+func unlockShard(sh *shard, read bool) {
+	if read {
+		sh.mu.RUnlock()
+	} else {
+		sh.mu.Unlock()
 	}
 }
 

@@ -38,6 +38,7 @@ type Client struct {
 
 	// Propagation of the current command, when a handler rewrites it.
 	propArgs [][]byte
+	noProp   bool // a script's redis.set_repl turned propagation off
 
 	// Connection state. The owner goroutine reads these freely; it changes
 	// dbIndex, resp and user under stateMu, which CLIENT LIST takes to read

@@ -191,6 +191,7 @@ func allFamilies() [][]*Command {
 		geoCommands(),
 		multiCommands(),
 		pubsubCommands(),
+		scriptCommands(),
 	}
 }
 

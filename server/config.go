@@ -49,6 +49,7 @@ type Config struct {
 	AppendFsync            string
 	AppendFilename         string
 	SlowlogSlowerThan      int64
+	BusyReplyThreshold     int64 // ms a script runs before others get BUSY
 	SlowlogMaxLen          int
 	LatencyThreshold       int64
 	NotifyKeyspaceEvents   string
@@ -120,6 +121,7 @@ func DefaultConfig() *Config {
 		AppendFsync:            "everysec",
 		AppendFilename:         "appendonly.aof",
 		SlowlogSlowerThan:      10000,
+		BusyReplyThreshold:     5000,
 		SlowlogMaxLen:          128,
 		LFULogFactor:           10,
 		LFUDecayTime:           1,
@@ -554,6 +556,7 @@ func configTable() []directive {
 		enumDirString("appendfsync", []string{"everysec", "always", "no"}, func(c *Config) *string { return &c.AppendFsync }),
 		imm(stringDir("appendfilename", func(c *Config) *string { return &c.AppendFilename })),
 		int64Dir("slowlog-log-slower-than", -1, math.MaxInt64, false, func(c *Config) *int64 { return &c.SlowlogSlowerThan }),
+		alias("lua-time-limit", int64Dir("busy-reply-threshold", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.BusyReplyThreshold })),
 		intDir("slowlog-max-len", 0, math.MaxInt64, func(c *Config) *int { return &c.SlowlogMaxLen }),
 		int64Dir("latency-monitor-threshold", 0, math.MaxInt64, false, func(c *Config) *int64 { return &c.LatencyThreshold }),
 		{name: "notify-keyspace-events",

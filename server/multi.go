@@ -221,9 +221,7 @@ func (c *Client) lockExec() {
 		db := c.srv.dbs[wk.db]
 		c.addLock(&db.shards[shardOf([]byte(wk.key))])
 	}
-	for _, sh := range c.locks {
-		sh.mu.Lock()
-	}
+	lockShards(c.locks, false)
 	c.refreshNow()
 }
 

@@ -125,6 +125,31 @@ func (c *Client) writeVerbatim(s string) {
 	c.out = redcon.AppendBulkString(c.out, s)
 }
 
+// writeBigNumber is a RESP3 big number, a bulk string in RESP2.
+func (c *Client) writeBigNumber(s string) {
+	if c.resp == 3 {
+		c.out = append(c.out, '(')
+		c.out = append(c.out, s...)
+		c.out = append(c.out, '\r', '\n')
+		return
+	}
+	c.out = redcon.AppendBulkString(c.out, s)
+}
+
+// writeVerbatimFormat is a RESP3 verbatim string of the given three-letter
+// format, a bulk string in RESP2.
+func (c *Client) writeVerbatimFormat(format, s string) {
+	if c.resp != 3 {
+		c.out = redcon.AppendBulkString(c.out, s)
+		return
+	}
+	c.out = appendPrefix(c.out, '=', len(s)+4)
+	c.out = append(c.out, format...)
+	c.out = append(c.out, ':')
+	c.out = append(c.out, s...)
+	c.out = append(c.out, '\r', '\n')
+}
+
 // appendDouble formats f like C's "%.17g" (Redis's double replies).
 func appendDouble(b []byte, f float64) []byte {
 	switch {

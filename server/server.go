@@ -58,7 +58,8 @@ type Server struct {
 	watchReg   watchRegistry
 	watchers   atomic.Int64 // watched (db, key) pairs: zero keeps the write path free of WATCH
 
-	ext   serverExt   // state owned by the server-family commands (slowlog, ...)
+	ext     serverExt     // state owned by the server-family commands (slowlog, ...)
+	scripts *scriptRunner // Lua scripts and functions (script.go)
 	pause clientPause // CLIENT PAUSE state
 }
 
@@ -83,6 +84,7 @@ func New(cfg *Config) *Server {
 	s.clockBase = time.Now()
 	s.updateClocks()
 	s.initExt()
+	s.scripts = newScriptRunner(s)
 	return s
 }
 
@@ -124,8 +126,9 @@ func (s *Server) Start() error {
 		s.wg.Add(1)
 		go s.acceptLoop(ln)
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.cron()
+	go s.scriptWatchdog()
 	s.log.Notice("Server initialized")
 	s.log.Notice("Ready to accept connections tcp")
 	return nil
@@ -273,7 +276,11 @@ func (s *Server) closeListeners() {
 }
 
 // lockAll write-locks every shard of every database, in the global order.
+// lockAll write-locks every shard of every database, after the script
+// mutex: a running script may wait for shards in any order, so whoever
+// waits while holding shards must exclude scripts (script.go).
 func (s *Server) lockAll() {
+	s.scripts.mu.Lock()
 	for _, db := range s.dbs {
 		for i := range db.shards {
 			db.shards[i].mu.Lock()
@@ -288,12 +295,13 @@ func (s *Server) unlockAll() {
 			db.shards[i].mu.Unlock()
 		}
 	}
+	s.scripts.mu.Unlock()
 }
 
 // propagate hands the client's change to the propagation hook, if any.
 func (s *Server) propagate(c *Client) {
 	hook := s.propagateHook.Load()
-	if hook == nil {
+	if hook == nil || c.noProp {
 		return
 	}
 	args := c.propArgs

@@ -1,0 +1,224 @@
+package scripting
+
+import (
+	"errors"
+	"runtime/metrics"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Run is one invocation of a script or function.
+type Run struct {
+	Host Host
+	// Resp is the protocol redis.call replies come in (redis.setresp).
+	Resp int
+	// name and source make Redis's error suffix:
+	// " script: <name>, on <source>:<line>."
+	name   string
+	source string
+
+	st      *State
+	started time.Time
+	// heapBase is the heap size when the watchdog first saw the run.
+	heapBase int64
+	killable atomic.Bool // false once the script has written (UNKILLABLE)
+}
+
+// Why a run was stopped from outside.
+var (
+	errKilled   = errors.New("Script killed by user with SCRIPT KILL...")
+	errFnKilled = errors.New("Script killed by user with FUNCTION KILL...")
+	errNoMemory = errors.New("not enough memory")
+)
+
+// Eval runs a cached script with KEYS and ARGV, writing its result or
+// error to w.
+func (e *Engine) Eval(s *Script, keys, args [][]byte, host Host, w ReplyWriter) {
+	st := e.state()
+	fn := st.fns[s.proto]
+	if fn == nil {
+		fn = st.L.NewFunctionFromProto(s.proto)
+		fn.Env = st.env
+		st.fns[s.proto] = fn
+	}
+	st.globals.RawSetString("KEYS", st.array(keys))
+	st.globals.RawSetString("ARGV", st.array(args))
+	run := &Run{Host: host, Resp: 2, name: s.SHA, source: "@user_script"}
+	e.runFunction(st, run, fn, 0, w)
+}
+
+// array makes a Lua array of strings (KEYS, ARGV).
+func (st *State) array(items [][]byte) *lua.LTable {
+	t := st.L.CreateTable(len(items), 0)
+	for i, b := range items {
+		t.RawSetInt(i+1, lua.LString(b))
+	}
+	return t
+}
+
+// runFunction calls fn (its nargs arguments already pushed after it) on st
+// under Redis's error handler and converts the outcome.
+func (e *Engine) runFunction(st *State, run *Run, fn *lua.LFunction, nargs int, w ReplyWriter) {
+	L := st.L
+	run.st = st
+	run.started = time.Now()
+	run.killable.Store(true)
+	st.run = run
+	e.setCurrent(run)
+
+	base := L.GetTop() - nargs
+	L.Insert(fn, base+1)
+	err := L.PCall(nargs, 1, st.errFn)
+
+	e.setCurrent(nil)
+	st.run = nil
+	stopped := st.ctx.Err()
+	if err != nil {
+		w.Error(run.errorText(err, stopped))
+	} else {
+		writeLua(w, L.Get(-1), run.Resp, 0)
+	}
+	L.SetTop(0)
+	st.globals.RawSetString("KEYS", lua.LNil)
+	st.globals.RawSetString("ARGV", lua.LNil)
+	broken := stopped != nil
+	st.ctx.renew(st.threads)
+	st.threads = false
+	e.release(st, broken)
+}
+
+// errorText is the error reply for a failed run, as Redis words it.
+func (run *Run) errorText(err error, stopped error) string {
+	var obj lua.LValue = lua.LString(err.Error())
+	if ae, ok := err.(*lua.ApiError); ok {
+		obj = ae.Object
+	}
+	t, ok := obj.(*lua.LTable)
+	if !ok {
+		return "ERR Error running script " + run.name + ", " + truncate(lua.LVAsString(obj), 100)
+	}
+	msg := lua.LVAsString(t.RawGetString("err"))
+	source := lua.LVAsString(t.RawGetString("source"))
+	line := t.RawGetString("line")
+	if stopped != nil {
+		// The context's error surfaces as "user_script:N: <why>"; Redis
+		// reports it as an error of its own at that line.
+		msg = "ERR " + stopped.Error()
+		if stopped == errNoMemory {
+			msg = "ERR " + stopped.Error()
+		}
+	}
+	if source != "" && line != lua.LNil {
+		return msg + " script: " + run.name + ", on " + source + ":" + lineText(line) + "."
+	}
+	return msg
+}
+
+func lineText(v lua.LValue) string {
+	if n, ok := v.(lua.LNumber); ok {
+		return strconv.FormatInt(int64(n), 10)
+	}
+	return lua.LVAsString(v)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// setCurrent records the run in progress, for Kill and the watchdog.
+func (e *Engine) setCurrent(run *Run) {
+	e.mu.Lock()
+	e.current = run
+	e.mu.Unlock()
+}
+
+// Running reports whether a script or function runs now, since when, and
+// its name.
+func (e *Engine) Running() (bool, time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.current == nil {
+		return false, time.Time{}
+	}
+	return true, e.current.started
+}
+
+// Written marks the running script as having changed data: from then on
+// SCRIPT KILL cannot stop it (Redis's UNKILLABLE).
+func (run *Run) Written() { run.killable.Store(false) }
+
+// KillResult is what SCRIPT KILL / FUNCTION KILL found.
+type KillResult int
+
+const (
+	KillNotBusy KillResult = iota
+	KillDone
+	KillUnkillable
+	KillWrongKind // SCRIPT KILL of a function, or FUNCTION KILL of a script
+)
+
+// Kill stops the running script (function reports FUNCTION KILL).
+func (e *Engine) Kill(function bool) KillResult {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	run := e.current
+	if run == nil {
+		return KillNotBusy
+	}
+	if (run.source == "@user_function") != function {
+		return KillWrongKind
+	}
+	if !run.killable.Load() {
+		return KillUnkillable
+	}
+	why := errKilled
+	if function {
+		why = errFnKilled
+	}
+	run.st.ctx.stop(why)
+	return KillDone
+}
+
+// Watch is called periodically by the server: a run that has grown the
+// heap by more than MemoryLimit since the watchdog first saw it is
+// stopped with Lua's "not enough memory".
+func (e *Engine) Watch() {
+	e.mu.Lock()
+	run := e.current
+	limit := e.MemoryLimit
+	e.mu.Unlock()
+	if run == nil || limit <= 0 {
+		return
+	}
+	heap := heapBytes()
+	if run.heapBase == 0 {
+		run.heapBase = heap
+		return
+	}
+	if heap-run.heapBase > limit {
+		run.st.ctx.stop(errNoMemory)
+	}
+}
+
+// heapBytes is the heap's current size, read without stopping the world.
+func heapBytes() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
+}
+
+// Current returns the run in progress, or nil.
+func (e *Engine) Current() *Run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.current
+}
