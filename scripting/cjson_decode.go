@@ -50,6 +50,10 @@ type cjsonDecoder struct {
 	pos     int
 	depth   int
 	scratch []byte // unescaped string under construction
+	// The members of the arrays and objects being read, which are built
+	// once complete so that each table gets its exact size.
+	keys []string
+	vals []lua.LValue
 }
 
 func (c *cjsonConfig) decode(L *lua.LState) int {
@@ -129,57 +133,67 @@ func (d *cjsonDecoder) descend(slots, height int) {
 
 func (d *cjsonDecoder) object(height int) lua.LValue {
 	d.descend(3, height) // table, key, value
-	t := d.L.NewTable()
+	kbase, vbase := len(d.keys), len(d.vals)
 	var tok cjsonToken
 	d.next(&tok)
-	if tok.typ == cjsonObjEnd {
-		d.depth--
-		return t
+	if tok.typ != cjsonObjEnd {
+		for {
+			if tok.typ != cjsonString {
+				d.parseError("object key string", &tok)
+			}
+			d.keys = append(d.keys, tok.str)
+			d.next(&tok)
+			if tok.typ != cjsonColon {
+				d.parseError("colon", &tok)
+			}
+			d.next(&tok)
+			v := d.value(&tok, height+2)
+			d.vals = append(d.vals, v)
+			d.next(&tok)
+			if tok.typ == cjsonObjEnd {
+				break
+			}
+			if tok.typ != cjsonComma {
+				d.parseError("comma or object end", &tok)
+			}
+			d.next(&tok)
+		}
 	}
-	for {
-		if tok.typ != cjsonString {
-			d.parseError("object key string", &tok)
-		}
-		key := tok.str
-		d.next(&tok)
-		if tok.typ != cjsonColon {
-			d.parseError("colon", &tok)
-		}
-		d.next(&tok)
-		t.RawSetString(key, d.value(&tok, height+2))
-		d.next(&tok)
-		if tok.typ == cjsonObjEnd {
-			d.depth--
-			return t
-		}
-		if tok.typ != cjsonComma {
-			d.parseError("comma or object end", &tok)
-		}
-		d.next(&tok)
+	d.depth--
+	t := d.L.CreateTable(0, len(d.vals)-vbase)
+	for i, k := range d.keys[kbase:] {
+		t.RawSetString(k, d.vals[vbase+i])
 	}
+	d.keys, d.vals = d.keys[:kbase], d.vals[:vbase]
+	return t
 }
 
 func (d *cjsonDecoder) array(height int) lua.LValue {
 	d.descend(2, height) // table, value
-	t := d.L.NewTable()
+	vbase := len(d.vals)
 	var tok cjsonToken
 	d.next(&tok)
-	if tok.typ == cjsonArrEnd {
-		d.depth--
-		return t
-	}
-	for i := 1; ; i++ {
-		t.RawSetInt(i, d.value(&tok, height+1))
-		d.next(&tok)
-		if tok.typ == cjsonArrEnd {
-			d.depth--
-			return t
+	if tok.typ != cjsonArrEnd {
+		for {
+			v := d.value(&tok, height+1)
+			d.vals = append(d.vals, v)
+			d.next(&tok)
+			if tok.typ == cjsonArrEnd {
+				break
+			}
+			if tok.typ != cjsonComma {
+				d.parseError("comma or array end", &tok)
+			}
+			d.next(&tok)
 		}
-		if tok.typ != cjsonComma {
-			d.parseError("comma or array end", &tok)
-		}
-		d.next(&tok)
 	}
+	d.depth--
+	t := d.L.CreateTable(len(d.vals)-vbase, 0)
+	for i, v := range d.vals[vbase:] {
+		t.RawSetInt(i+1, v)
+	}
+	d.vals = d.vals[:vbase]
+	return t
 }
 
 func (d *cjsonDecoder) tokenError(tok *cjsonToken, what string) {

@@ -549,8 +549,8 @@ func (c *runContext) renew(force bool) {
 }
 
 func (c *runContext) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *runContext) Done() <-chan struct{}                   { return c.done }
-func (c *runContext) Err() error                              { return c.why }
-func (c *runContext) Value(any) any                           { return nil }
+func (c *runContext) Done() <-chan struct{}       { return c.done }
+func (c *runContext) Err() error                  { return c.why }
+func (c *runContext) Value(any) any               { return nil }
 
 var _ context.Context = (*runContext)(nil)

@@ -181,15 +181,15 @@ const (
 	errHLLTestFailed = "ERR TESTFAILED "                  // + what failed
 
 	// Scripting.
-	errBusyScript      = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-	errBusyFunction    = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
-	errNoScript        = "NOSCRIPT No matching script. Please use EVAL."
-	errNotBusy         = "NOTBUSY No scripts in execution right now."
-	errUnkillable      = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
-	errNumKeysNeg      = "ERR Number of keys can't be negative"
-	errNumKeysTooBig   = "ERR Number of keys can't be greater than number of args"
-	errScriptWriteRO   = "ERR Can not execute a script with write flag using *_ro command."
-	errScriptOOMFlag   = "OOM command not allowed when used memory > 'maxmemory'."
+	errBusyScript    = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errBusyFunction  = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	errNoScript      = "NOSCRIPT No matching script. Please use EVAL."
+	errNotBusy       = "NOTBUSY No scripts in execution right now."
+	errUnkillable    = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+	errNumKeysNeg    = "ERR Number of keys can't be negative"
+	errNumKeysTooBig = "ERR Number of keys can't be greater than number of args"
+	errScriptWriteRO = "ERR Can not execute a script with write flag using *_ro command."
+	errScriptOOMFlag = "OOM command not allowed when used memory > 'maxmemory'."
 )
 
 // errUnknownCommand is Redis's reply for a command name it does not know: the

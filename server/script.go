@@ -273,17 +273,17 @@ func (s *Server) scriptWatchdog() {
 // replyAdapter writes a script's result to the calling client.
 type replyAdapter struct{ c *Client }
 
-func (a replyAdapter) Bulk(s string)       { a.c.writeBulkString(s) }
-func (a replyAdapter) Int(n int64)         { a.c.writeInt(n) }
-func (a replyAdapter) Status(s string)     { a.c.writeStatus(s) }
-func (a replyAdapter) Error(msg string)    { a.c.writeError(msg) }
-func (a replyAdapter) Null()               { a.c.writeNull() }
-func (a replyAdapter) Array(n int)         { a.c.writeArray(n) }
-func (a replyAdapter) Map(n int)           { a.c.writeMap(n) }
-func (a replyAdapter) Set(n int)           { a.c.writeSet(n) }
-func (a replyAdapter) Double(f float64)    { a.c.writeDouble(f) }
-func (a replyAdapter) Bool(b bool)         { a.c.writeBool(b) }
-func (a replyAdapter) BigNumber(s string)  { a.c.writeBigNumber(s) }
+func (a replyAdapter) Bulk(s string)        { a.c.writeBulkString(s) }
+func (a replyAdapter) Int(n int64)          { a.c.writeInt(n) }
+func (a replyAdapter) Status(s string)      { a.c.writeStatus(s) }
+func (a replyAdapter) Error(msg string)     { a.c.writeError(msg) }
+func (a replyAdapter) Null()                { a.c.writeNull() }
+func (a replyAdapter) Array(n int)          { a.c.writeArray(n) }
+func (a replyAdapter) Map(n int)            { a.c.writeMap(n) }
+func (a replyAdapter) Set(n int)            { a.c.writeSet(n) }
+func (a replyAdapter) Double(f float64)     { a.c.writeDouble(f) }
+func (a replyAdapter) Bool(b bool)          { a.c.writeBool(b) }
+func (a replyAdapter) BigNumber(s string)   { a.c.writeBigNumber(s) }
 func (a replyAdapter) Verbatim(f, s string) { a.c.writeVerbatimFormat(f, s) }
 
 // scriptLogLevel maps redis.log's levels to the logger's.

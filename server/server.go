@@ -60,7 +60,7 @@ type Server struct {
 
 	ext     serverExt     // state owned by the server-family commands (slowlog, ...)
 	scripts *scriptRunner // Lua scripts and functions (script.go)
-	pause clientPause // CLIENT PAUSE state
+	pause   clientPause   // CLIENT PAUSE state
 }
 
 // New makes a server from cfg; nothing listens until Start.
