@@ -1,17 +1,22 @@
 package scripting
 
 import (
-	"os"
 	"testing"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
 
-func TestCMsgpackDbg(t *testing.T) {
-	in, _ := os.ReadFile("/tmp/mp/last.bin")
-	L := newMsgpackState(t)
-	t0 := time.Now()
-	out, err := mpCall(L, "unpack", lua.LString(in))
-	t.Log(len(out), err, time.Since(t0))
+func BenchmarkCMsgpackDbgErr(b *testing.B) {
+	L := newMsgpackState(b)
+	in := lua.LString("\xbe\xbe\xbe")
+	for i := 0; i < b.N; i++ {
+		mpCall(L, "unpack", in)
+	}
+}
+func BenchmarkCMsgpackDbgOK(b *testing.B) {
+	L := newMsgpackState(b)
+	in := lua.LString("\x93\x01\x02\x03")
+	for i := 0; i < b.N; i++ {
+		mpCall(L, "unpack", in)
+	}
 }

@@ -192,6 +192,7 @@ func allFamilies() [][]*Command {
 		multiCommands(),
 		pubsubCommands(),
 		scriptCommands(),
+		functionCommands(),
 	}
 }
 

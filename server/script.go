@@ -310,3 +310,14 @@ func (s *Server) overMaxMemory(cfg *Config, evict bool) bool {
 	}
 	return s.usedMemory() > cfg.MaxMemory
 }
+
+// withScriptMutex runs fn holding the script mutex (FUNCTION LOAD,
+// DELETE, ... change the state functions run in), unless the caller holds
+// it already through lockAll (inside EXEC).
+func (s *Server) withScriptMutex(c *Client, fn func()) {
+	if !c.allLocked() {
+		s.scripts.mu.Lock()
+		defer s.scripts.mu.Unlock()
+	}
+	fn()
+}
