@@ -3,6 +3,7 @@ package scripting
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -156,8 +157,12 @@ func bitIsSpace(c byte) bool {
 }
 
 // bitStrToNumber reads s as glibc's strtod does and accepts it only if
-// nothing but white space follows.
+// nothing but white space follows. Lua hands strtod the C string, so a NUL
+// ends it.
 func bitStrToNumber(s string) (float64, bool) {
+	if z := strings.IndexByte(s, 0); z >= 0 {
+		s = s[:z]
+	}
 	i := 0
 	for i < len(s) && bitIsSpace(s[i]) {
 		i++
@@ -179,7 +184,7 @@ func bitStrToNumber(s string) (float64, bool) {
 	case 'x':
 		// strconv wants a binary exponent on hex mantissas; strtod does not.
 		lit := s[i:end]
-		if bitIndexAny(lit, "pP") < 0 {
+		if !strings.ContainsAny(lit, "pP") {
 			lit += "p0"
 		}
 		f, _ = strconv.ParseFloat(lit, 64) // range errors give ±Inf or 0 as strtod does
@@ -195,17 +200,6 @@ func bitStrToNumber(s string) (float64, bool) {
 		i++
 	}
 	return f, i == len(s)
-}
-
-func bitIndexAny(s, chars string) int {
-	for i := 0; i < len(s); i++ {
-		for j := 0; j < len(chars); j++ {
-			if s[i] == chars[j] {
-				return i
-			}
-		}
-	}
-	return -1
 }
 
 // bitScanNumber finds the end of the longest number strtod would read at

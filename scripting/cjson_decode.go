@@ -306,18 +306,18 @@ func (d *cjsonDecoder) string(tok *cjsonToken) {
 	d.pos++
 	start := d.pos
 	// Most strings have no escapes: share the input's bytes.
-	for i := start; ; i++ {
-		c := d.at(i)
+	for ; ; d.pos++ {
+		c := d.at(d.pos)
 		if c == '"' {
-			tok.typ, tok.str = cjsonString, d.data[start:i]
-			d.pos = i + 1
+			tok.typ, tok.str = cjsonString, d.data[start:d.pos]
+			d.pos++
 			return
 		}
 		if c == '\\' || c == 0 {
 			break
 		}
 	}
-	buf := d.scratch[:0]
+	buf := append(d.scratch[:0], d.data[start:d.pos]...)
 	defer func() { d.scratch = buf }()
 	for {
 		c := d.at(d.pos)

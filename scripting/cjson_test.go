@@ -310,6 +310,10 @@ var cjsonCases = []struct{ body, want string }{
 	{"return cjson.decode('{,}')", "ERR:user_script:1: Expected object key string but found T_COMMA at character 2"},
 	{"return cjson.encode(cjson.decode('{\"k\":[true,false,null,\"s\",-1.5e2]}'))", "OK:{\"k\":[true,false,null,\"s\",-150]}"},
 	{"return cjson.encode(cjson.decode('\"\\\\u002f\\\\/\"'))", "OK:\"\\/\\/\""},
+	{"return cjson.encode(cjson.decode('-1e-400'))..cjson.encode(cjson.decode('[-4.9406564584124654e-327, -0x1p-1080]'))", "OK:-0[-0,-0]"},
+	{"return cjson.encode(cjson.decode('\"abcdefgh\\\\tij\\\\u0041\"'))", "OK:\"abcdefgh\\tijA\""},
+	{"return cjson.encode(cjson.decode('[0.1e1, 2.5E-3, 1.7976931348623157e308, 2.2250738585072014e-308, 0x1.fffffffffffffp1023]'))", "OK:[1,0.0025,1.7976931348623e+308,2.2250738585072e-308,1.7976931348623e+308]"},
+	{"cjson.encode_number_precision(14) cjson.encode_invalid_numbers(true) return cjson.encode(cjson.decode('[0x1p1024, -0x1p1024, 1e309]'))", "OK:[inf,-inf,inf]"},
 }
 
 func TestCJSON(t *testing.T) {

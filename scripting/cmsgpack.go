@@ -61,7 +61,7 @@ func mpError(L *lua.LState, format string, args ...any) {
 	L.Error(lua.LString(msg), 0)
 }
 
-// mpStackOverflow raises luaL_checkstack's error when the C code would hold
+// mpCheckStack raises luaL_checkstack's error when the C code would hold
 // more than mpMaxStack slots: top now, plus need more.
 func mpCheckStack(L *lua.LState, top, need int, what string) {
 	if top+need > mpMaxStack {
@@ -79,6 +79,7 @@ func mpPack(L *lua.LState) int {
 		argError(L, 0, "pack", "Too many arguments for MessagePack pack.")
 	}
 	e := mpEncoder{L: L, check: mpCheckEvery}
+	e.out.Grow(64) // most packs are small: one allocation
 	for i := 1; i <= n; i++ {
 		// The C code keeps the arguments and the strings packed so far on
 		// the stack, and pushes argument i to encode it.
@@ -207,7 +208,8 @@ func (e *mpEncoder) int(n int64) {
 // in the order next() visits its keys.
 func (e *mpEncoder) table(t *lua.LTable, level, top int) {
 	mpCheckStack(e.L, top, 2, "in function table_is_an_array")
-	if n, ok := mpArrayLen(t); ok {
+	n, array := mpTableKeys(t)
+	if array {
 		mpCheckStack(e.L, top, 1, "in function mp_encode_lua_table_as_array")
 		e.count(0x90, 0xdc, n)
 		for i := 1; i <= n; i++ {
@@ -220,10 +222,6 @@ func (e *mpEncoder) table(t *lua.LTable, level, top int) {
 		return
 	}
 	mpCheckStack(e.L, top, 3, "in function mp_encode_lua_table_as_map")
-	n := 0
-	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
-		n++
-	}
 	e.count(0x80, 0xde, n)
 	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
 		// The C code holds key, value and a copy of the key.
@@ -244,19 +242,23 @@ func (e *mpEncoder) count(fix, typ16 byte, n int) {
 	}
 }
 
-// mpArrayLen reports whether t's keys are exactly 1..n (table_is_an_array:
-// only number keys that are C ints >= 1, as many as the largest).
-func mpArrayLen(t *lua.LTable) (int, bool) {
-	count, max := 0, 0
+// mpTableKeys counts t's keys and reports whether they are exactly 1..n
+// (table_is_an_array: only number keys that are C ints >= 1, as many as
+// the largest).
+func mpTableKeys(t *lua.LTable) (count int, array bool) {
+	largest := 0
+	array = true
 	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
+		count++
+		if !array {
+			continue
+		}
 		n, ok := k.(lua.LNumber)
 		if !ok || n < 1 || n > math.MaxInt32 || n != lua.LNumber(math.Trunc(float64(n))) {
-			return 0, false
-		}
-		count++
-		if int(n) > max {
-			max = int(n)
+			array = false
+		} else if int(n) > largest {
+			largest = int(n)
 		}
 	}
-	return count, max == count
+	return count, array && largest == count
 }

@@ -8,12 +8,12 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// mpSparseSlack is how many nil slots decoded maps may make gopher-lua
-// allocate beyond the input's length: it keeps integer keys up to
-// 67108863 in a table's array part, padded with nils, so a 7-byte map
-// {[67108863]=1} would cost a gigabyte. Redis keeps such keys in the hash
-// part; a decoded map whose keys are that sparse fails with Lua's memory
-// error instead.
+// mpSparseSlack bounds the nil slots decoded maps may make gopher-lua
+// allocate, with four more per input byte. gopher-lua keeps integer keys
+// up to 67108863 in a table's array part, padded with nils, so the 7-byte
+// map {[67108863]=1} would cost a gigabyte. Redis keeps such keys in the
+// hash part; here a decoded map whose keys are that sparse fails with
+// Lua's memory error instead.
 const mpSparseSlack = 1 << 16
 
 func mpUnpack(L *lua.LState) int {
@@ -205,7 +205,15 @@ func (d *mpDecoder) array(top int, n uint64) lua.LValue {
 // does (a later duplicate key wins; a nil value deletes).
 func (d *mpDecoder) hash(top int, n uint64) lua.LValue {
 	t := top + 1
-	tb := d.L.CreateTable(0, 0)
+	// Size the string-keyed part only for maps whose first key is a
+	// string, and no larger than the input can fill.
+	hint := 0
+	if d.pos < len(d.in) {
+		if c := d.in[d.pos]; c&0xe0 == 0xa0 || c >= 0xd9 && c <= 0xdb {
+			hint = int(min(n, uint64(len(d.in)-d.pos)/2, 32))
+		}
+	}
+	tb := d.L.CreateTable(0, hint)
 	alen := 0 // length of tb's array part
 	for ; n > 0; n-- {
 		k := d.value(t)

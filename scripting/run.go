@@ -82,8 +82,6 @@ func (e *Engine) runFunction(st *State, run *Run, fn *lua.LFunction, nargs int, 
 		writeLua(w, L.Get(-1), run.Resp, 0)
 	}
 	L.SetTop(0)
-	st.globals.RawSetString("KEYS", lua.LNil)
-	st.globals.RawSetString("ARGV", lua.LNil)
 	broken := stopped != nil
 	st.ctx.renew(st.threads)
 	st.threads = false
@@ -183,6 +181,22 @@ func (e *Engine) Kill(function bool) KillResult {
 	}
 	run.st.ctx.stop(why)
 	return KillDone
+}
+
+// Abort stops the running script whatever it did (server shutdown).
+func (e *Engine) Abort() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.current != nil {
+		e.current.st.ctx.stop(errKilled)
+	}
+}
+
+// SetMemoryLimit sets MemoryLimit safely while scripts may run.
+func (e *Engine) SetMemoryLimit(n int64) {
+	e.mu.Lock()
+	e.MemoryLimit = n
+	e.mu.Unlock()
 }
 
 // Watch is called periodically by the server: a run that has grown the

@@ -257,9 +257,16 @@ func (s *Server) Close() error {
 		c.kill()
 	}
 	s.clientsMu.Unlock()
+	// A running script ends at its next instruction, killable or not
+	// (SHUTDOWN NOSAVE is how Redis stops an UNKILLABLE one).
+	s.scripts.eng.Abort()
 	s.wg.Wait()
 	return nil
 }
+
+// SetScriptMemoryLimit bounds how far one script may grow the heap before
+// it is stopped with "not enough memory" (default 1 GiB; 0: no bound).
+func (s *Server) SetScriptMemoryLimit(n int64) { s.scripts.eng.SetMemoryLimit(n) }
 
 // Shutdown is a clean stop as SIGTERM/SIGINT ask for it.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -275,7 +282,6 @@ func (s *Server) closeListeners() {
 	}
 }
 
-// lockAll write-locks every shard of every database, in the global order.
 // lockAll write-locks every shard of every database, after the script
 // mutex: a running script may wait for shards in any order, so whoever
 // waits while holding shards must exclude scripts (script.go).

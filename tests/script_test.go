@@ -1,0 +1,341 @@
+package tests
+
+// EVAL, EVALSHA, SCRIPT: the commands, their errors, propagation,
+// atomicity under concurrency, BUSY and SCRIPT KILL, the memory bound, and
+// go-redis's Script helper. The Lua environment itself is compared in
+// script_env_test.go and script_sandbox_test.go.
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestScriptCommands(t *testing.T) {
+	p := newPair(t)
+	for _, proto := range []string{"2", "3"} {
+		p.both("HELLO", proto)
+		p.eq("SCRIPT", "FLUSH")
+		p.eq("EVAL", "return 1", "0")
+		p.eq("EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0")
+		p.eq("EVALSHA", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", "0")
+		p.eq("SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "ffffffffffffffffffffffffffffffffffffffff", "short")
+		p.eq("SCRIPT", "LOAD", "return KEYS[1] .. ARGV[1]")
+		p.eq("EVALSHA", "2b0f6ee5d25e5e9fa58d5fe4d25e8e74b1c80f4a", "1", "k", "v")
+		p.eq("EVALSHA", "nosuchsha", "0")
+		p.eq("EVALSHA", "short", "0")
+		p.eq("SCRIPT", "FLUSH", "ASYNC")
+		p.eq("SCRIPT", "FLUSH", "SYNC")
+		p.eq("SCRIPT", "FLUSH", "bogus")
+		p.eq("SCRIPT", "FLUSH", "sync", "async")
+		p.eq("SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db")
+		p.eq("SCRIPT", "EXISTS")
+		p.eq("SCRIPT", "LOAD")
+		p.eq("SCRIPT", "LOAD", "return +")
+		p.eq("SCRIPT", "KILL")
+		p.eq("SCRIPT", "HELP")
+		p.eq("SCRIPT", "NOPE")
+		p.eq("SCRIPT", "DEBUG", "maybe")
+		p.eq("SCRIPT", "DEBUG", "NO")
+		// numkeys.
+		p.eq("EVAL", "return 1", "-1")
+		p.eq("EVAL", "return 1", "2", "a")
+		p.eq("EVAL", "return 1", "x")
+		p.eq("EVAL", "return 1", "99999999999999999999")
+		p.eq("EVAL", "return {KEYS[1], KEYS[2], ARGV[1], #KEYS, #ARGV}", "2", "a", "b", "c")
+		p.eq("EVAL", "return 1")
+		p.eq("EVALSHA")
+		// Shebang flags.
+		p.eq("EVAL", "#!lua\nreturn 1", "0")
+		p.eq("EVAL", "#!lua flags=no-writes,allow-oom,allow-stale,no-cluster,allow-cross-slot-keys\nreturn 2", "0")
+		p.eq("EVAL", "#!lua flags=\nreturn 1", "0")
+		p.eq("EVAL", "#!js\nreturn 1", "0")
+		p.eq("EVAL", "#!lua foo=bar\nreturn 1", "0")
+		p.eq("EVAL", "#!lua flags=bad\nreturn 1", "0")
+		p.eq("EVAL", "#!lua", "0")
+		p.eq("EVAL", "#!lua name=x\nreturn 1", "0")
+		p.eq("EVAL", "#!lua flags=no-writes\nreturn redis.call('set','x','1')", "0")
+		p.eq("EVAL", "#!lua flags=no-writes\nerror('line two')", "0")
+		p.eq("EVAL", "#!lua\nreturn redis.call('set','x','1')", "0")
+		// The _RO forms.
+		p.eq("EVAL_RO", "return redis.call('set','x','1')", "0")
+		p.eq("EVAL_RO", "return redis.call('get','x')", "0")
+		p.eq("EVAL_RO", "#!lua\nreturn 1", "0")
+		p.eq("EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get','x')", "0")
+		p.eq("SCRIPT", "LOAD", "return redis.call('get', KEYS[1])")
+		p.eq("EVALSHA_RO", "a6f3ec1e6b1d5cbbf2a4f2e8c1d7d6b5e1b6c2f1", "1", "x")
+		p.eq("EVALSHA_RO", scriptSHA(p, "return redis.call('get', KEYS[1])"), "1", "x")
+		// Commands a script may not call, and their checks.
+		for _, s := range []string{
+			"return redis.call('nosuch')",
+			"return redis.call('get')",
+			"return redis.call('config', 'nosuch')",
+			"return redis.call('eval', 'return 1', '0')",
+			"return redis.call('multi')",
+			"return redis.call('subscribe', 'ch')",
+			"return redis.call('script', 'load', 'return 1')",
+			"return redis.call('blpop', 'nolist', '0')",
+			"return redis.call('select', '1') == nil and 1 or redis.call('set','dbkey','1')",
+			"return redis.pcall('select', '99')",
+		} {
+			p.eq("EVAL", s, "0")
+		}
+		// SELECT inside a script does not change the caller's database.
+		p.eq("GET", "dbkey")
+		p.eq("SELECT", "1")
+		p.eq("GET", "dbkey")
+		p.eq("SELECT", "0")
+	}
+}
+
+// scriptSHA loads body on both servers and returns its SHA1.
+func scriptSHA(p *pair, body string) string {
+	p.t.Helper()
+	reply := p.eq("SCRIPT", "LOAD", body)
+	_, sha, _ := strings.Cut(strings.TrimSpace(reply), "\r\n")
+	return sha
+}
+
+// A script's writes reach the replication hook as their effects: one
+// alone, several inside MULTI ... EXEC, nothing for a read-only script,
+// nothing after redis.set_repl(redis.REPL_NONE).
+func TestScriptPropagation(t *testing.T) {
+	srv := ownShoal(t)
+	propagated := recordPropagation(srv)
+	c := dial(t, srv.Addr().String())
+	for _, cmd := range [][]string{
+		{"EVAL", "return redis.call('get', 'a')", "0"},
+		{"EVAL", "redis.call('set', KEYS[1], ARGV[1])", "1", "a", "1"},
+		{"EVAL", "redis.call('incr', 'a') redis.call('set', 'b', '2', 'EX', '100') return redis.call('get', 'a')", "0"},
+		{"EVAL", "redis.set_repl(redis.REPL_NONE) redis.call('set', 'hidden', '1')", "0"},
+		{"EVAL", "redis.call('del', 'nokey')", "0"},
+		{"EVAL", "redis.call('set', 'c', '3') redis.set_repl(redis.REPL_NONE) redis.call('set', 'd', '4') redis.set_repl(redis.REPL_ALL) redis.call('set', 'e', '5')", "0"},
+	} {
+		if r := c.do(cmd...); strings.HasPrefix(r, "-") {
+			t.Fatalf("%v: %q", cmd, r)
+		}
+	}
+	got := strings.Join(propagated(), "|")
+	want := `^set a 1\|MULTI\|incr a\|SET b 2 PXAT \d+\|EXEC\|MULTI\|set c 3\|set e 5\|EXEC$`
+	if !regexp.MustCompile(want).MatchString(got) {
+		t.Fatalf("propagated %q, want %s", got, want)
+	}
+	if r := c.do("GET", "hidden"); r != "$1\r\n1\r\n" {
+		t.Fatalf("REPL_NONE write not applied locally: %q", r)
+	}
+}
+
+// Scripts are atomic: transfers between keys the script computes itself
+// (not declared), in many shards, never show a reader a half-done state,
+// and a script reading a key twice sees no concurrent write in between.
+func TestScriptAtomicity(t *testing.T) {
+	srv := ownShoal(t)
+	addr := srv.Addr().String()
+	const nkeys, total, rounds = 8, 8000, 300
+	setup := dial(t, addr)
+	for i := 0; i < nkeys; i++ {
+		setup.do("SET", "acct:"+strconv.Itoa(i*7919), strconv.Itoa(total/nkeys))
+	}
+	transfer := `
+		local from = 'acct:' .. ARGV[1]
+		local to = 'acct:' .. ARGV[2]
+		local n = tonumber(redis.call('get', from))
+		if n > 0 then
+			redis.call('decrby', from, 1)
+			redis.call('incrby', to, 1)
+		end
+		return n`
+	sum := `
+		local s = 0
+		for i = 0, 7 do s = s + tonumber(redis.call('get', 'acct:' .. (i * 7919))) end
+		local again = 0
+		for i = 0, 7 do again = again + tonumber(redis.call('get', 'acct:' .. (i * 7919))) end
+		if again ~= s then return -1 end
+		return s`
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for w := 0; w < 3; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			c := dial(t, addr)
+			for i := 0; i < rounds; i++ {
+				from, to := (i+w)%nkeys*7919, (i*3+w+1)%nkeys*7919
+				if r := c.do("EVAL", transfer, "0", strconv.Itoa(from), strconv.Itoa(to)); strings.HasPrefix(r, "-") {
+					errs <- r
+					return
+				}
+			}
+		}(w)
+	}
+	for r := 0; r < 2; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := dial(t, addr)
+			keys := make([]string, nkeys)
+			for i := range keys {
+				keys[i] = "acct:" + strconv.Itoa(i*7919)
+			}
+			for i := 0; i < rounds; i++ {
+				if r := c.do("EVAL", sum, "0"); r != ":"+strconv.Itoa(total)+"\r\n" {
+					errs <- "script sum " + r
+					return
+				}
+				if got := sumMGET(c.do(append([]string{"MGET"}, keys...)...)); got != total {
+					errs <- fmt.Sprintf("MGET sum %d", got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+}
+
+// sumMGET adds the integers of an MGET reply.
+func sumMGET(reply string) int {
+	total := 0
+	lines := strings.Split(reply, "\r\n")
+	for i := 1; i < len(lines); i++ {
+		if strings.HasPrefix(lines[i], "$") {
+			n, _ := strconv.Atoi(lines[i+1])
+			total += n
+			i++
+		}
+	}
+	return total
+}
+
+// Past busy-reply-threshold other clients get BUSY; SCRIPT KILL stops a
+// script that has not written; one that has is UNKILLABLE until SHUTDOWN
+// NOSAVE. Compared with redis-server, which is given the same threshold.
+func TestScriptBusyAndKill(t *testing.T) {
+	shoalAddr, redisAddr := ownServers(t, []string{"busy-reply-threshold 100"}, []string{"--busy-reply-threshold", "100"})
+	for _, addr := range []string{shoalAddr, redisAddr} {
+		runner, other := dial(t, addr), dial(t, addr)
+		other.do("SET", "k", "v")
+		if r := other.do("SCRIPT", "KILL"); r != "-NOTBUSY No scripts in execution right now.\r\n" {
+			t.Fatalf("%s: SCRIPT KILL idle: %q", addr, r)
+		}
+		runner.send("EVAL", "local i = 0 while true do i = i + 1 end", "0")
+		waitBusy(t, other, addr)
+		for _, cmd := range [][]string{{"GET", "k"}, {"SET", "k", "w"}, {"EVAL", "return 1", "0"}} {
+			if r := other.do(cmd...); r != "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n" {
+				t.Fatalf("%s: %v while busy: %q", addr, cmd, r)
+			}
+		}
+		if r := other.do("FUNCTION", "KILL"); !strings.HasPrefix(r, "-") {
+			t.Fatalf("%s: FUNCTION KILL of a script: %q", addr, r)
+		}
+		if r := other.do("SCRIPT", "KILL"); r != "+OK\r\n" {
+			t.Fatalf("%s: SCRIPT KILL: %q", addr, r)
+		}
+		want := "-ERR Script killed by user with SCRIPT KILL... script: "
+		if r := runner.reply(); !strings.HasPrefix(r, want) || !strings.HasSuffix(r, ", on @user_script:1.\r\n") {
+			t.Fatalf("%s: killed script's reply: %q", addr, r)
+		}
+		if r := other.do("GET", "k"); r != "$1\r\nv\r\n" {
+			t.Fatalf("%s: after kill: %q", addr, r)
+		}
+		// A script that wrote cannot be killed.
+		runner.send("EVAL", "redis.call('set', 'k', 'w') while true do end", "0")
+		waitBusy(t, other, addr)
+		if r := other.do("SCRIPT", "KILL"); !strings.HasPrefix(r, "-UNKILLABLE Sorry the script already executed write commands") {
+			t.Fatalf("%s: SCRIPT KILL after a write: %q", addr, r)
+		}
+		other.send("SHUTDOWN", "NOSAVE")
+		if _, closed := runner.readUntilClose(5 * time.Second); !closed {
+			t.Fatalf("%s: SHUTDOWN NOSAVE did not end the unkillable script", addr)
+		}
+	}
+}
+
+// waitBusy waits until the server answers BUSY (the script passed the
+// threshold).
+func waitBusy(t *testing.T, c *rconn, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if r := c.do("PING"); strings.HasPrefix(r, "-BUSY") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s: never busy", addr)
+}
+
+// A script that asks for more memory than the bound gets an error and the
+// server goes on.
+func TestScriptMemoryBound(t *testing.T) {
+	srv := ownShoal(t)
+	srv.SetScriptMemoryLimit(64 << 20)
+	c := dial(t, srv.Addr().String())
+	for _, s := range []string{
+		"return #string.rep('x', 2^27)",
+		"local s = 'x' while true do s = s .. s end",
+		"local t = {} local i = 0 while true do i = i + 1 t[i] = {i} end",
+		"local t = {} for i = 1, 100 do t[i] = 'x' end return #table.concat(t, string.rep('y', 2^20))",
+	} {
+		r := c.do("EVAL", s, "0")
+		if !strings.Contains(r, "not enough memory") {
+			t.Errorf("%q: %q", s, r)
+		}
+	}
+	if r := c.do("EVAL", "return #string.rep('x', 2^40)", "0"); r != ":0\r\n" {
+		t.Errorf("string.rep with a count past C int: %q", r)
+	}
+	if r := c.do("EVAL", "return #string.rep('ab', 1000)", "0"); r != ":2000\r\n" {
+		t.Errorf("small string.rep: %q", r)
+	}
+}
+
+// go-redis's Script runs EVALSHA and falls back to EVAL on NOSCRIPT.
+func TestScriptGoRedis(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: testEnv.shoalAddr})
+	defer rdb.Close()
+	ctx := context.Background()
+	rdb.ScriptFlush(ctx)
+	limiter := redis.NewScript(`
+		local n = redis.call('INCR', KEYS[1])
+		if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+		if n > tonumber(ARGV[2]) then return 0 end
+		return 1`)
+	rdb.Del(ctx, "gr:limit")
+	allowed := 0
+	for i := 0; i < 5; i++ {
+		n, err := limiter.Run(ctx, rdb, []string{"gr:limit"}, 60000, 3).Int()
+		if err != nil {
+			t.Fatal(err)
+		}
+		allowed += n
+	}
+	if allowed != 3 {
+		t.Fatalf("allowed %d of 5 with a limit of 3", allowed)
+	}
+	if ttl := rdb.PTTL(ctx, "gr:limit").Val(); ttl <= 0 || ttl > time.Minute {
+		t.Fatalf("PTTL %v", ttl)
+	}
+	exists, err := rdb.ScriptExists(ctx, limiter.Hash()).Result()
+	if err != nil || !exists[0] {
+		t.Fatalf("SCRIPT EXISTS %v %v", exists, err)
+	}
+	vals, err := redis.NewScript("return {KEYS[1], ARGV[1], 3.9, {err='nested'}}").Run(ctx, rdb, []string{"k"}, "a").Slice()
+	if err != nil || len(vals) != 4 || vals[0] != "k" || vals[1] != "a" || vals[2] != int64(3) {
+		t.Fatalf("Slice %v %v", vals, err)
+	}
+	if _, err := redis.NewScript("return redis.call('nosuch')").Run(ctx, rdb, nil).Result(); err == nil ||
+		!strings.HasPrefix(err.Error(), "ERR Unknown Redis command called from script") {
+		t.Fatalf("error %v", err)
+	}
+}
