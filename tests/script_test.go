@@ -339,3 +339,63 @@ func TestScriptGoRedis(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// EVAL inside MULTI runs when EXEC does, under EXEC's locks; a script's
+// write fails another client's WATCH; scripts in a pipeline after commands
+// that keep a shard locked do not deadlock.
+func TestScriptInTransactions(t *testing.T) {
+	p := newPair(t)
+	p.script("SET a 1")
+	p.eq("MULTI")
+	p.eq("EVAL", "return redis.call('incr', KEYS[1])", "1", "a")
+	p.eq("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0")
+	p.eq("EVAL", "return redis.call('keys', '*')", "0")
+	p.eq("EXEC")
+	p.eq("GET", "a")
+
+	srv := ownShoal(t)
+	addr := srv.Addr().String()
+	watcher, writer := dial(t, addr), dial(t, addr)
+	watcher.do("WATCH", "w")
+	writer.do("EVAL", "redis.call('set', 'w', 'changed')", "0")
+	watcher.do("MULTI")
+	watcher.do("SET", "w", "mine")
+	if r := watcher.do("EXEC"); r != "*-1\r\n" {
+		t.Fatalf("EXEC after a script changed a watched key: %q", r)
+	}
+
+	// Pipelines mixing single-key commands (which may keep their shard
+	// locked for the next request) with scripts, from several clients.
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			c := dial(t, addr)
+			var batch []byte
+			for i := 0; i < 50; i++ {
+				k := "p:" + strconv.Itoa(i%5)
+				batch = append(batch, encodeCommand("INCR", k)...)
+				batch = append(batch, encodeCommand("EVAL", "redis.call('incr', KEYS[1]) return redis.call('incr', 'p:' .. ARGV[1])", "1", k, strconv.Itoa((i+w)%5))...)
+				batch = append(batch, encodeCommand("GET", k)...)
+			}
+			c.writeRaw(batch)
+			for i := 0; i < 150; i++ {
+				if r := c.reply(); strings.HasPrefix(r, "-") {
+					t.Errorf("pipeline reply %d: %q", i, r)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	c := dial(t, addr)
+	total := 0
+	for i := 0; i < 5; i++ {
+		n, _ := strconv.Atoi(strings.Split(c.do("GET", "p:"+strconv.Itoa(i)), "\r\n")[1])
+		total += n
+	}
+	if total != 4*50*3 {
+		t.Fatalf("total %d, want %d", total, 4*50*3)
+	}
+}
