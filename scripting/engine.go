@@ -58,9 +58,12 @@ func SHA1Hex(body []byte) string {
 
 // Lookup returns the cached script with the given SHA1 (any case), or nil.
 func (e *Engine) Lookup(sha string) *Script {
+	if strings.ContainsFunc(sha, func(r rune) bool { return r >= 'A' && r <= 'Z' }) {
+		sha = strings.ToLower(sha)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.scripts[strings.ToLower(sha)]
+	return e.scripts[sha]
 }
 
 // Load compiles body and caches it (SCRIPT LOAD, EVAL). A script already
@@ -166,6 +169,9 @@ func compileChunk(body []byte, source string) (*lua.FunctionProto, string) {
 	if err != nil {
 		return nil, luaSyntaxError(err, source, body)
 	}
+	// A main chunk is vararg without Lua 5.0's "arg" table, as in Lua 5.1
+	// (gopher-lua would build that table on every call).
+	proto.IsVarArg = lua.VarArgIsVarArg
 	return proto, ""
 }
 

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/shoaldb/shoal/scripting"
 )
@@ -24,6 +25,9 @@ type scriptRunner struct {
 	mu   sync.Mutex // held by the running script, and by lockAll
 	eng  *scripting.Engine
 	fake *Client // the client scripts' commands run as ("lua" in MONITOR)
+	// host and reply are handed to the engine (as interfaces, made once).
+	host  *scriptHost
+	reply *replyAdapter
 
 	// since is when the running script started (monotonic ns since the
 	// server's clockBase), 0 when none runs: dispatch answers BUSY once it
@@ -39,16 +43,18 @@ type scriptRunner struct {
 	wrote      bool
 	repl       int // redis.set_repl flags
 	held       []*shard
-	heldSet    map[*shard]struct{}
+	runNo      uint64 // numbers runs, to mark the shards a run holds
 	all        bool
 }
 
 func newScriptRunner(s *Server) *scriptRunner {
-	r := &scriptRunner{eng: scripting.NewEngine(), heldSet: make(map[*shard]struct{})}
+	r := &scriptRunner{eng: scripting.NewEngine()}
 	r.eng.MemoryLimit = scriptMemoryLimit
 	fc := s.newInternalClient()
 	fc.blk.deny = true // blocking commands do not block inside scripts
 	r.fake = fc
+	r.host = &scriptHost{r: r, s: s}
+	r.reply = &replyAdapter{}
 	return r
 }
 
@@ -70,12 +76,18 @@ type scriptRun struct {
 // the fake client set up as Redis sets up its Lua client, then releases
 // every lock the script took and propagates its writes as one unit.
 func (s *Server) runScript(c *Client, sr scriptRun) {
+	// MONITOR shows EVAL before the commands it runs (it is flagged
+	// skip-monitor so that afterCall does not show it again after them).
+	if s.monitors.Load() > 0 {
+		s.feedMonitors(c, c.cmd)
+	}
 	r := s.scripts
 	inExec := c.allLocked()
 	if !inExec {
 		r.mu.Lock()
 	}
 	fc := r.fake
+	r.runNo++
 	r.caller, r.readOnly, r.allowOOM, r.wrote = c, sr.readOnly, sr.allowOOM, false
 	r.repl = scripting.ReplAOF | scripting.ReplReplica
 	cfg := s.config()
@@ -90,7 +102,9 @@ func (s *Server) runScript(c *Client, sr scriptRun) {
 	r.isFn.Store(sr.function)
 	r.since.Store(int64(time.Since(s.clockBase)))
 
-	sr.exec(scriptHost{r: r, s: s}, replyAdapter{c})
+	r.reply.c = c
+	sr.exec(r.host, r.reply)
+	r.reply.c = nil
 
 	r.since.Store(0)
 	// The script's writes go out as Redis 7.0 sends them: one alone, two
@@ -120,7 +134,6 @@ func (r *scriptRunner) releaseLocks(inExec bool) {
 	}
 	clear(r.held)
 	r.held = r.held[:0]
-	clear(r.heldSet)
 	r.all = false
 	fc.locks = fc.locks[:0]
 }
@@ -130,11 +143,11 @@ func (r *scriptRunner) lockShard(sh *shard) {
 	if r.all {
 		return
 	}
-	if _, ok := r.heldSet[sh]; ok {
+	if sh.scriptRun == r.runNo {
 		return
 	}
 	sh.mu.Lock()
-	r.heldSet[sh] = struct{}{}
+	sh.scriptRun = r.runNo
 	r.held = append(r.held, sh)
 }
 
@@ -161,7 +174,7 @@ type scriptHost struct {
 
 // Call runs a command from redis.call/pcall with Redis's checks for
 // scripts, and returns its reply.
-func (h scriptHost) Call(args [][]byte, resp int) []byte {
+func (h *scriptHost) Call(args [][]byte, resp int) []byte {
 	r, s := h.r, h.s
 	fc := r.fake
 	cmd := s.commands.lookup(args[0])
@@ -217,18 +230,23 @@ func (r *scriptRunner) lockFor(s *Server, cmd *Command) {
 		}
 		return
 	}
-	for _, p := range fc.keyPos {
-		r.lockShard(&fc.db.shards[shardOf(fc.args[p])])
+	for i, p := range fc.keyPos {
+		k := fc.args[p]
+		idx := shardOf(k)
+		if i == 0 { // the handler's first lookup skips the hash, as lockFor arranges
+			fc.key0, fc.key0Len, fc.key0Shard = unsafe.SliceData(k), len(k), idx
+		}
+		r.lockShard(&fc.db.shards[idx])
 	}
 }
 
-func (h scriptHost) SetRepl(flags int) { h.r.repl = flags }
+func (h *scriptHost) SetRepl(flags int) { h.r.repl = flags }
 
-func (h scriptHost) Log(level int, msg string) {
+func (h *scriptHost) Log(level int, msg string) {
 	h.s.log.logf(scriptLogLevel(level), "%s", msg)
 }
 
-func (h scriptHost) ACLCheck(args [][]byte) (known, allowed bool) {
+func (h *scriptHost) ACLCheck(args [][]byte) (known, allowed bool) {
 	cmd := h.s.commands.lookup(args[0])
 	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
 		cmd = cmd.lookupSub(args[1])
@@ -273,18 +291,18 @@ func (s *Server) scriptWatchdog() {
 // replyAdapter writes a script's result to the calling client.
 type replyAdapter struct{ c *Client }
 
-func (a replyAdapter) Bulk(s string)        { a.c.writeBulkString(s) }
-func (a replyAdapter) Int(n int64)          { a.c.writeInt(n) }
-func (a replyAdapter) Status(s string)      { a.c.writeStatus(s) }
-func (a replyAdapter) Error(msg string)     { a.c.writeError(msg) }
-func (a replyAdapter) Null()                { a.c.writeNull() }
-func (a replyAdapter) Array(n int)          { a.c.writeArray(n) }
-func (a replyAdapter) Map(n int)            { a.c.writeMap(n) }
-func (a replyAdapter) Set(n int)            { a.c.writeSet(n) }
-func (a replyAdapter) Double(f float64)     { a.c.writeDouble(f) }
-func (a replyAdapter) Bool(b bool)          { a.c.writeBool(b) }
-func (a replyAdapter) BigNumber(s string)   { a.c.writeBigNumber(s) }
-func (a replyAdapter) Verbatim(f, s string) { a.c.writeVerbatimFormat(f, s) }
+func (a *replyAdapter) Bulk(s string)        { a.c.writeBulkString(s) }
+func (a *replyAdapter) Int(n int64)          { a.c.writeInt(n) }
+func (a *replyAdapter) Status(s string)      { a.c.writeStatus(s) }
+func (a *replyAdapter) Error(msg string)     { a.c.writeError(msg) }
+func (a *replyAdapter) Null()                { a.c.writeNull() }
+func (a *replyAdapter) Array(n int)          { a.c.writeArray(n) }
+func (a *replyAdapter) Map(n int)            { a.c.writeMap(n) }
+func (a *replyAdapter) Set(n int)            { a.c.writeSet(n) }
+func (a *replyAdapter) Double(f float64)     { a.c.writeDouble(f) }
+func (a *replyAdapter) Bool(b bool)          { a.c.writeBool(b) }
+func (a *replyAdapter) BigNumber(s string)   { a.c.writeBigNumber(s) }
+func (a *replyAdapter) Verbatim(f, s string) { a.c.writeVerbatimFormat(f, s) }
 
 // scriptLogLevel maps redis.log's levels to the logger's.
 func scriptLogLevel(level int) int {

@@ -180,6 +180,9 @@ type shard struct {
 	version uint64
 	db      *DB
 	idx     int
+	// scriptRun is the number of the script run holding this shard's
+	// lock, written and read only by that run (script.go).
+	scriptRun uint64
 }
 
 func (s *shard) init() {

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # bench-types.sh - side-by-side redis-benchmark runs of Shoal and redis-server
 # for the workloads ../shared/bench/bench.sh does not have: bitmaps,
-# HyperLogLog and geo. Both servers get the same preloaded data; every
+# HyperLogLog, geo and Lua scripts (EVALSHA of a rate limiter on random keys,
+# and of a script reading ten keys). Both servers get the same preloaded data; every
 # workload runs on both, alternating which goes first, and the medians over
 # the rounds are compared as shoal/redis ratios with their geometric mean.
 #
 #   tools/bench-types.sh [--shoal BIN] [--rounds N] [--modes "pinned unpinned"]
-#                        [--workloads "BITCOUNT SETBIT PFADD PFCOUNT10 GEOSEARCH"]
+#                        [--workloads "BITCOUNT SETBIT PFADD PFCOUNT10 GEOSEARCH EVALRL EVALREAD10"]
 #                        [--pipelines "1 16"] [--clients N]
 #
 # pinned: servers on CPU 1, redis-benchmark on CPU 0 (as bench.sh does).
@@ -16,7 +17,7 @@ set -euo pipefail
 SHOAL=""
 ROUNDS=2
 MODES="pinned unpinned"
-WORKLOADS="BITCOUNT SETBIT PFADD PFCOUNT10 GEOSEARCH"
+WORKLOADS="BITCOUNT SETBIT PFADD PFCOUNT10 GEOSEARCH EVALRL EVALREAD10"
 PIPELINES="1 16"
 CLIENTS=50
 while [ $# -gt 0 ]; do
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --workloads) WORKLOADS=$2; shift 2 ;;
     --pipelines) PIPELINES=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 1 ;;
   esac
 done
@@ -46,6 +47,13 @@ if [ -z "$SHOAL" ]; then
   go build -o "$SHOAL" ./cmd/shoal
 fi
 
+# The scripts of issue 6's speed table; both servers load them at preload.
+RATE_LIMITER="local n = redis.call('INCR', KEYS[1]) redis.call('PEXPIRE', KEYS[1], ARGV[1]) if n > tonumber(ARGV[2]) then return 0 end return 1"
+READ10="local r = {} for i = 1, #KEYS do r[i] = redis.call('GET', KEYS[i]) end return r"
+sha1() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
+RL_SHA=$(sha1 "$RATE_LIMITER")
+READ10_SHA=$(sha1 "$READ10")
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -59,6 +67,8 @@ workload() {
     PFADD) echo "200000|-r 100000000 PFADD bench:hll __rand_int__" ;;
     PFCOUNT10) echo "50000|PFCOUNT bench:hll0 bench:hll1 bench:hll2 bench:hll3 bench:hll4 bench:hll5 bench:hll6 bench:hll7 bench:hll8 bench:hll9" ;;
     GEOSEARCH) echo "5000|GEOSEARCH bench:geo FROMLONLAT 13.4 52.5 BYRADIUS 400 km ASC" ;;
+    EVALRL) echo "200000|-r 10000 EVALSHA $RL_SHA 1 rl:__rand_int__ 60000 100" ;;
+    EVALREAD10) echo "100000|EVALSHA $READ10_SHA 10 k0 k1 k2 k3 k4 k5 k6 k7 k8 k9" ;;
     *) echo "unknown workload $1" >&2; exit 1 ;;
   esac
 }
@@ -66,7 +76,7 @@ workload() {
 # The data every workload reads: a 1 MB random bitmap, ten HyperLogLogs of
 # 10,000 elements, and 1M geo points spread over the globe (fixed seed).
 PRELOAD=$WORK/preload.resp
-python3 - "$PRELOAD" <<'EOF'
+python3 - "$PRELOAD" "$RATE_LIMITER" "$READ10" <<'EOF'
 import random, sys
 r = random.Random(42)
 out = open(sys.argv[1], "wb")
@@ -77,6 +87,10 @@ def cmd(*args):
         parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
     out.write(b"".join(parts))
 cmd("SET", "bench:bits", r.randbytes(1 << 20))
+cmd("SCRIPT", "LOAD", sys.argv[2])
+cmd("SCRIPT", "LOAD", sys.argv[3])
+for i in range(10):
+    cmd("SET", "k%d" % i, "value%d" % i)
 for k in range(10):
     for chunk in range(10):
         cmd("PFADD", "bench:hll%d" % k, *["e%d-%d" % (k * 7919 + chunk, i) for i in range(1000)])
