@@ -173,7 +173,16 @@ func (c *Client) call(cmd *Command) {
 // afterRun keeps a panicking handler from leaving its shards locked (the
 // connection's recover releases a lock kept for the pipeline).
 func (c *Client) run(cmd *Command) {
-	c.lockFor(cmd)
+	if !c.lockFor(cmd) {
+		// It waited for a shard a script holds, past busy-reply-threshold.
+		msg := c.srv.busyError(cmd)
+		if msg == "" { // the script ended meanwhile
+			msg = errBusyScript
+		}
+		c.writeError(msg)
+		cmd.stats.rejected.Add(1)
+		return
+	}
 	defer c.afterRun()
 	cmd.Handler(c)
 	if len(c.wtouched) > 0 {
@@ -244,29 +253,30 @@ func (c *Client) reuseHeld(cmd *Command, k0 int) bool {
 }
 
 // lockFor takes the shard locks cmd needs, in ascending order, or reuses
-// the one kept from the previous command (afterRun).
-func (c *Client) lockFor(cmd *Command) {
+// the one kept from the previous command (afterRun). It reports false,
+// holding nothing, when it waited for a script past busy-reply-threshold.
+func (c *Client) lockFor(cmd *Command) bool {
 	if c.multi.running {
-		return // EXEC took every lock its commands need
+		return true // EXEC took every lock its commands need
 	}
 	if cmd.Flags&(flagNoLock|flagLockAll) != 0 {
 		c.releaseHeld()
 	}
 	if cmd.Flags&flagNoLock != 0 {
 		c.rlock = true // it locks shards itself: never delete from inside it
-		return
+		return true
 	}
 	if cmd.Flags&flagLockAll != 0 {
 		c.srv.lockAll()
 		c.rlock = false
 		c.locks = append(c.locks, nil) // marks "all"
 		c.refreshNow()
-		return
+		return true
 	}
 	c.keyPos = cmd.keyPositions(c.args, c.keyPos[:0])
 	if len(c.keyPos) == 0 {
 		c.releaseHeld()
-		return
+		return true
 	}
 	db := c.db
 	k0 := c.args[c.keyPos[0]]
@@ -276,7 +286,7 @@ func (c *Client) lockFor(cmd *Command) {
 	}
 	c.key0, c.key0Len, c.key0Shard = unsafe.SliceData(k0), len(k0), k0Shard
 	if len(c.locks) > 0 {
-		return // reused
+		return true // reused
 	}
 	for j, p := range c.keyPos {
 		idx := c.key0Shard
@@ -300,9 +310,20 @@ func (c *Client) lockFor(cmd *Command) {
 		}
 	}
 	c.rlock = !cmd.locksWrite()
-	if lockShards(c.locks, c.rlock) {
+	var script func() int
+	if cmd.Flags&flagAllowBusy == 0 {
+		script = c.srv.scriptState
+	}
+	waited, ok := lockShards(c.locks, c.rlock, script)
+	if !ok {
+		c.locks = c.locks[:0]
+		c.key0 = nil
+		return false
+	}
+	if waited {
 		c.refreshNow()
 	}
+	return true
 }
 
 // lockShards locks every shard of locks (sorted, no duplicates) and
@@ -312,34 +333,30 @@ func (c *Client) lockFor(cmd *Command) {
 // (script.go), which is deadlock-free only because nobody else holds a
 // shard while waiting for another. TryLock is Lock's own fast path, so
 // the uncontended case costs nothing extra.
-func lockShards(locks []*shard, read bool) (waited bool) {
+//
+// script, when not nil, tells whether a script runs (scriptRunning) or
+// has run past busy-reply-threshold (scriptPastThreshold): while one
+// runs, a wait polls instead of blocking, and gives up (ok false, holding
+// nothing) when the threshold passes, for the command to be answered BUSY
+// as Redis answers it.
+func lockShards(locks []*shard, read bool, script func() int) (waited, ok bool) {
 	wait := -1 // the shard to wait for, holding nothing else
 	for {
-		if wait >= 0 {
-			if read {
-				locks[wait].mu.RLock()
-			} else {
-				locks[wait].mu.Lock()
-			}
+		if wait >= 0 && !waitShard(locks[wait], read, script) {
+			return waited, false
 		}
 		failed := -1
 		for i, sh := range locks {
 			if i == wait {
 				continue
 			}
-			ok := false
-			if read {
-				ok = sh.mu.TryRLock()
-			} else {
-				ok = sh.mu.TryLock()
-			}
-			if !ok {
+			if !tryLockShard(sh, read) {
 				failed = i
 				break
 			}
 		}
 		if failed < 0 {
-			return waited
+			return waited, true
 		}
 		waited = true
 		for j := 0; j < failed; j++ {
@@ -352,6 +369,37 @@ func lockShards(locks []*shard, read bool) (waited bool) {
 		}
 		wait = failed
 	}
+}
+
+// waitShard locks sh, holding nothing else meanwhile. While a script runs
+// it polls, so that it can stop waiting when the threshold passes.
+func waitShard(sh *shard, read bool, script func() int) bool {
+	for script != nil {
+		switch script() {
+		case scriptPastThreshold:
+			return false
+		case scriptRunning:
+			if tryLockShard(sh, read) {
+				return true
+			}
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		break
+	}
+	if read {
+		sh.mu.RLock()
+	} else {
+		sh.mu.Lock()
+	}
+	return true
+}
+
+func tryLockShard(sh *shard, read bool) bool {
+	if read {
+		return sh.mu.TryRLock()
+	}
+	return sh.mu.TryLock()
 }
 
 func unlockShard(sh *shard, read bool) {

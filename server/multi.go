@@ -221,7 +221,7 @@ func (c *Client) lockExec() {
 		db := c.srv.dbs[wk.db]
 		c.addLock(&db.shards[shardOf([]byte(wk.key))])
 	}
-	lockShards(c.locks, false)
+	lockShards(c.locks, false, nil)
 	c.refreshNow()
 }
 

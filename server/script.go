@@ -257,18 +257,34 @@ func (h *scriptHost) ACLCheck(args [][]byte) (known, allowed bool) {
 // busyError is the reply to a command refused while a script runs past
 // busy-reply-threshold, or "" when it may run.
 func (s *Server) busyError(cmd *Command) string {
-	since := s.scripts.since.Load()
-	if since == 0 || cmd.Flags&flagAllowBusy != 0 {
-		return ""
-	}
-	ms := s.config().BusyReplyThreshold
-	if int64(time.Since(s.clockBase))-since < ms*int64(time.Millisecond) {
+	if s.scripts.since.Load() == 0 || cmd.Flags&flagAllowBusy != 0 || s.scriptState() != scriptPastThreshold {
 		return ""
 	}
 	if s.scripts.isFn.Load() {
 		return errBusyFunction
 	}
 	return errBusyScript
+}
+
+// What scriptState reports.
+const (
+	scriptNone = iota
+	scriptRunning
+	scriptPastThreshold // other clients get BUSY
+)
+
+// scriptState tells whether a script runs and whether it has passed
+// busy-reply-threshold.
+func (s *Server) scriptState() int {
+	since := s.scripts.since.Load()
+	if since == 0 {
+		return scriptNone
+	}
+	ms := s.config().BusyReplyThreshold
+	if int64(time.Since(s.clockBase))-since < ms*int64(time.Millisecond) {
+		return scriptRunning
+	}
+	return scriptPastThreshold
 }
 
 // scriptWatchdog stops a script that grows the heap without bound.

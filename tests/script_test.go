@@ -399,3 +399,28 @@ func TestScriptInTransactions(t *testing.T) {
 		t.Fatalf("total %d, want %d", total, 4*50*3)
 	}
 }
+
+// A client already waiting for a key a long script holds is answered BUSY
+// once the script passes busy-reply-threshold, as Redis answers the
+// commands it reads while a script runs.
+func TestScriptBusyWhileWaiting(t *testing.T) {
+	srv := ownShoal(t, "busy-reply-threshold 200")
+	addr := srv.Addr().String()
+	runner, waiter, killer := dial(t, addr), dial(t, addr), dial(t, addr)
+	runner.send("EVAL", "redis.call('get', 'held') local i = 0 while true do i = i + 1 end", "0")
+	time.Sleep(50 * time.Millisecond) // the script holds the key's shard now
+	start := time.Now()
+	if r := waiter.do("GET", "held"); !strings.HasPrefix(r, "-BUSY ") {
+		t.Fatalf("GET waiting on the script's key: %q", r)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("BUSY came after %v", d)
+	}
+	if r := killer.do("SCRIPT", "KILL"); r != "+OK\r\n" {
+		t.Fatalf("SCRIPT KILL: %q", r)
+	}
+	runner.reply()
+	if r := waiter.do("GET", "held"); r != "$-1\r\n" {
+		t.Fatalf("GET after the kill: %q", r)
+	}
+}
