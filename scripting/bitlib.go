@@ -99,8 +99,8 @@ func bitArshift(L *lua.LState) int {
 	return bitRet(L, uint32(int32(b)>>n))
 }
 
-// Go's shifts by 32 give 0, as C's rotate expression does in practice on
-// x86 (where the count wraps to 0 and the or of equal halves is b).
+// Rotations: for n == 0 C shifts by 32, which x86 takes as 0, so the
+// result is b; masking 32-n to 5 bits does the same here.
 func bitRol(L *lua.LState) int {
 	b, n := bitShift(L, "rol")
 	return bitRet(L, b<<n|b>>((32-n)&31))

@@ -11,7 +11,7 @@ import (
 // strings with everything but [A-Za-z0-9.-_ ] as \xx hex. The expected
 // values in the tables below were recorded by running
 // EVAL "<bitSerialize> <expr> end))" 0 on redis-server 7.0.15.
-const bitSerialize = `local function f(v) if type(v)=='number' then if v~=v then return 'nan' elseif v==math.huge then return 'inf' elseif v==-math.huge then return '-inf' end return string.format('%.17g',v) elseif type(v)=='string' then return '"'..v:gsub('[^%w%.%-_ ]',function(c) return string.format('\\%02x',c:byte()) end)..'"' end return tostring(v) end local function ser(ok,...) if not ok then return 'ERR '..tostring((...)) end local t={} for i=1,select('#',...) do t[i]=f((select(i,...))) end return table.concat(t,' ') end return ser(pcall(function() return `
+const bitSerialize = `local function f(v) if type(v)=='number' then if v~=v then return 'nan' elseif v==1/0 then return 'inf' elseif v==-1/0 then return '-inf' end return string.format('%.17g',v) elseif type(v)=='string' then return '"'..v:gsub('[^%w%.%-_ ]',function(c) return string.format('\\%02x',c:byte()) end)..'"' end return tostring(v) end local function ser(ok,...) if not ok then return 'ERR '..tostring((...)) end local t={} for i=1,select('#',...) do t[i]=f((select(i,...))) end return table.concat(t,' ') end return ser(pcall(function() return `
 
 type bitCase struct{ expr, want string }
 
@@ -89,7 +89,7 @@ var bitCases = []bitCase{
 	{"bit.tobit(-1/0)", "0"},
 	{"bit.tobit(0/0)", "0"},
 	{"bit.tobit(-(0/0))", "0"},
-	{"bit.tobit(math.huge - math.huge)", "0"},
+	{"bit.tobit(1/0 - 1/0)", "0"},
 	{"bit.tobit(\"12\")", "12"},
 	{"bit.tobit(\" 12 \")", "12"},
 	{"bit.tobit(\"0x10\")", "16"},
