@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -23,11 +26,19 @@ type State struct {
 	// read-only tables).
 	globals *lua.LTable
 	env     *lua.LTable
+	envMeta *lua.LTable // what getmetatable(_G) shows
+	// sources maps a loadstring chunk's name in messages to its name as
+	// given, which Redis's error suffix shows.
+	sources map[string]string
+	// pcalls counts the protected calls in progress per thread: Lua 5.1
+	// cannot yield across them.
+	pcalls map[*lua.LState]int
 	// readonly marks the proxies (and protected metatables) that rawset,
 	// setmetatable and the table library must refuse to change.
 	readonly map[*lua.LTable]*lua.LTable // proxy -> the table it fronts
 	fns      map[*lua.FunctionProto]*lua.LFunction
 	errFn    *lua.LFunction
+	msgFn    *lua.LFunction
 	nextFn   *lua.LFunction
 	threads  bool // a coroutine was made in this run (renew the context)
 	ctx      *runContext
@@ -43,13 +54,17 @@ const (
 
 func newState(e *Engine) *State {
 	L := lua.NewState(lua.Options{
-		SkipOpenLibs:        true,
-		CallStackSize:       maxCalls,
-		MinimizeStackMemory: true,
+		SkipOpenLibs:  true,
+		CallStackSize: maxCalls - 1, // frames as Redis counts them
+		// A fixed call stack: gopher-lua's growing one never reports
+		// itself full, so deep recursion would end with a Go panic
+		// instead of Lua's "stack overflow".
+		MinimizeStackMemory: false,
 		RegistrySize:        1024,
 		RegistryMaxSize:     maxCStack * 16,
 	})
-	st := &State{L: L, eng: e, readonly: make(map[*lua.LTable]*lua.LTable), fns: make(map[*lua.FunctionProto]*lua.LFunction)}
+	st := &State{L: L, eng: e, readonly: make(map[*lua.LTable]*lua.LTable), fns: make(map[*lua.FunctionProto]*lua.LFunction),
+		sources: make(map[string]string), pcalls: make(map[*lua.LState]int)}
 	for _, lib := range []struct {
 		name string
 		fn   lua.LGFunction
@@ -93,12 +108,37 @@ func (st *State) build() {
 	str.RawSetString("gfind", str.RawGetString("gmatch"))
 	str.RawSetString("rep", L.NewFunction(st.strRep))
 	str.RawSetString("dump", L.NewFunction(strDump))
+	str.RawSetString("format", L.NewFunction(strFormat))
+	str.RawSetString("char", L.NewFunction(strChar))
+	str.RawSetString("byte", L.NewFunction(strByte))
+	str.RawSetString("gsub", L.NewFunction(st.guardGsub(str.RawGetString("gsub").(*lua.LFunction))))
 	tab := orig.RawGetString("table").(*lua.LTable)
 	st.patchTable(tab)
 	mth := orig.RawGetString("math").(*lua.LTable)
 	mth.RawSetString("random", L.NewFunction(st.mathRandom))
+	mth.RawSetString("max", L.NewFunction(mathMinMax("max", false)))
+	mth.RawSetString("min", L.NewFunction(mathMinMax("min", true)))
 	mth.RawSetString("randomseed", L.NewFunction(st.mathRandomSeed))
+	mth.RawSetString("huge", lua.LNumber(math.Inf(1))) // gopher-lua has MaxFloat64
 	co := orig.RawGetString("coroutine").(*lua.LTable)
+	resume := co.RawGetString("resume").(*lua.LFunction)
+	co.RawSetString("resume", L.NewFunction(func(L *lua.LState) int {
+		// Lua 5.1's words for a coroutine that cannot be resumed.
+		if th, ok := L.Get(1).(*lua.LState); ok {
+			switch L.Status(th) {
+			case "dead":
+				L.Push(lua.LFalse)
+				L.Push(lua.LString("cannot resume dead coroutine"))
+				return 2
+			case "running", "normal":
+				L.Push(lua.LFalse)
+				L.Push(lua.LString("cannot resume non-suspended coroutine"))
+				return 2
+			}
+		}
+		return resume.GFunction(L)
+	}))
+	co.RawSetString("yield", L.NewFunction(st.yield(co.RawGetString("yield").(*lua.LFunction))))
 	for _, name := range []string{"create", "wrap"} {
 		orig := co.RawGetString(name).(*lua.LFunction)
 		co.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
@@ -118,14 +158,21 @@ func (st *State) build() {
 	g.RawSetString("pairs", L.NewFunction(st.pairs))
 	g.RawSetString("setmetatable", L.NewFunction(st.setMetatable))
 	g.RawSetString("getmetatable", L.NewFunction(st.getMetatable))
-	g.RawSetString("pcall", L.NewFunction(luaPcall))
+	g.RawSetString("pcall", L.NewFunction(st.pcall))
+	g.RawSetString("xpcall", L.NewFunction(st.xpcall))
+	g.RawSetString("error", L.NewFunction(baseError))
+	g.RawSetString("tostring", L.NewFunction(baseToString))
+	g.RawSetString("tonumber", L.NewFunction(baseToNumber))
+	g.RawSetString("select", L.NewFunction(baseSelect))
+	g.RawSetString("collectgarbage", L.NewFunction(collectGarbage))
 
-	st.errFn = L.NewFunction(errorHandler)
+	st.errFn = L.NewFunction(st.errorHandler)
+	st.msgFn = L.NewFunction(messageHandler)
 	g.RawSetString("__redis__err__handler", st.errFn)
 	g.RawSetString("redis", st.readOnly(st.redisAPI()))
 	for name, lib := range map[string]*lua.LTable{
 		"string": str, "table": tab, "math": mth, "coroutine": co,
-		"cjson": openCJSON(L), "cmsgpack": openCMsgpack(L), "bit": openBit(L), // LIBS
+		"cjson": openCJSON(L), "cmsgpack": openCMsgpack(L), "bit": openBit(L), "struct": openStruct(L),
 	} {
 		g.RawSetString(name, st.readOnly(lib))
 	}
@@ -135,14 +182,20 @@ func (st *State) build() {
 	miss.RawSetString("__index", L.NewFunction(globalMissing))
 	L.SetMetatable(g, miss)
 	st.env = st.readOnly(g)
+	st.envMeta = st.readOnly(miss)
 	g.RawSetString("_G", st.env)
 
 	// The string metatable: getmetatable("") shows a read-only copy whose
 	// __index is the read-only string library.
-	smt := L.GetMetatable(lua.LString("")).(*lua.LTable)
+	// gopher-lua uses the library itself as the metatable; Lua's is a
+	// table of its own, so the library lists no __index.
+	smt := L.NewTable()
+	smt.RawSetString("__index", str)
 	shown := L.NewTable()
 	shown.RawSetString("__index", g.RawGetString("string"))
 	smt.RawSetString("__metatable", st.readOnly(shown))
+	str.RawSetString("__index", lua.LNil)
+	L.SetMetatable(lua.LString(""), smt)
 
 	// Nothing else is reachable: the original global table is emptied.
 	L.G.Global = g
@@ -195,6 +248,9 @@ func readonlyError(L *lua.LState) int {
 }
 
 func globalMissing(L *lua.LState) int {
+	if L.GetTop() != 2 {
+		L.RaiseError("Wrong number of arguments to luaProtectedTableError")
+	}
 	name := L.Get(2)
 	L.RaiseError("Script attempted to access nonexistent global variable '%s'", lua.LVAsString(name))
 	return 0
@@ -248,19 +304,23 @@ func (st *State) setMetatable(L *lua.LState) int {
 	return 1
 }
 
+// getMetatable is Redis's getmetatable: _G shows a read-only view of the
+// table that guards it; the other read-only tables have none to show.
 func (st *State) getMetatable(L *lua.LState) int {
 	v := L.CheckAny(1)
-	mt, ok := L.GetMetatable(v).(*lua.LTable)
-	if !ok {
-		L.Push(lua.LNil)
-		return 1
-	}
-	if shown := mt.RawGetString("__metatable"); shown != lua.LNil {
-		if shown == lua.LFalse { // a proxy: Redis shows the (read-only) metatable
-			L.Push(st.readOnly(mt))
+	if t, ok := v.(*lua.LTable); ok {
+		if t == st.env {
+			L.Push(st.envMeta)
 			return 1
 		}
-		L.Push(shown)
+		if _, ok := st.readonly[t]; ok {
+			L.Push(lua.LNil)
+			return 1
+		}
+	}
+	mt, ok := L.GetMetatable(v).(*lua.LTable) // __metatable when set
+	if !ok {
+		L.Push(L.GetMetatable(v))
 		return 1
 	}
 	L.Push(mt)
@@ -302,6 +362,12 @@ func (st *State) load(L *lua.LState) int {
 
 func (st *State) loadChunk(L *lua.LState, src, name string) int {
 	chunkName := chunkID(name)
+	if chunkName != name && chunkName != "user_script" && chunkName != "user_function" {
+		if len(st.sources) > 1000 {
+			clear(st.sources)
+		}
+		st.sources[chunkName] = name
+	}
 	proto, err := compileChunk([]byte(src), chunkName)
 	if err != "" {
 		L.Push(lua.LNil)
@@ -415,37 +481,199 @@ func (st *State) mathRandomSeed(L *lua.LState) int {
 	return 0
 }
 
-// luaPcall is pcall as Redis 7 defines it: an error raised as a table with
-// an err field (redis.call's) is returned as that table's message... no:
-// as the table itself, so redis.pcall-style handling keeps working.
-func luaPcall(L *lua.LState) int {
-	fn := L.CheckAny(1)
-	nargs := L.GetTop() - 1
-	L.Insert(lua.LTrue, 1)
-	_ = fn
-	if err := L.PCall(nargs, lua.MultRet, nil); err != nil {
+// luaPcall is pcall as Redis 7 defines it: an error raised as a table
+// with an err field (redis.call's) is returned as that message, so
+// scripts written for older Redis versions keep working.
+func (st *State) pcall(L *lua.LState) int {
+	if L.GetTop() == 0 {
+		L.Push(lua.LTrue) // Redis's pcall calls the status slot then
+	}
+	if msg, ok := notCallable(L, L.Get(1)); ok {
 		L.SetTop(0)
 		L.Push(lua.LFalse)
-		if ae, ok := err.(*lua.ApiError); ok {
-			obj := ae.Object
-			if t, ok := obj.(*lua.LTable); ok {
-				if msg, ok := t.RawGetString("err").(lua.LString); ok {
-					obj = msg
-				}
+		L.Push(lua.LString(msg))
+		return 2
+	}
+	nargs := L.GetTop() - 1
+	L.Insert(lua.LTrue, 1)
+	if err := st.protected(L, nargs, lua.MultRet); err != nil {
+		L.SetTop(0)
+		L.Push(lua.LFalse)
+		obj := errorObject(L, err)
+		if t, ok := obj.(*lua.LTable); ok {
+			if msg, ok := t.RawGetString("err").(lua.LString); ok {
+				obj = msg
 			}
-			L.Push(obj)
-		} else {
-			L.Push(lua.LString(err.Error()))
 		}
+		L.Push(obj)
 		return 2
 	}
 	return L.GetTop()
 }
 
+// luaXpcall is Lua 5.1's xpcall: the handler gets the error (in Lua 5.1's
+// words) and its result is the second value returned.
+func (st *State) xpcall(L *lua.LState) int {
+	if L.GetTop() < 2 {
+		argError(L, 2, "xpcall", "value expected")
+	}
+	L.SetTop(2)
+	fn, handler := L.Get(1), L.Get(2)
+	var err error
+	if msg, ok := notCallable(L, fn); ok {
+		err = &lua.ApiError{Type: lua.ApiErrorRun, Object: lua.LString(msg)}
+	} else {
+		L.SetTop(0)
+		L.Push(fn)
+		err = st.protected(L, 0, lua.MultRet)
+	}
+	if err == nil {
+		L.Insert(lua.LTrue, 1)
+		return L.GetTop()
+	}
+	L.SetTop(0)
+	L.Push(lua.LFalse)
+	L.Push(handler)
+	L.Push(errorObject(L, err))
+	if L.PCall(1, 1, nil) != nil {
+		L.SetTop(1)
+		L.Push(lua.LString("error in error handling"))
+	}
+	return 2
+}
+
+// protected is L.PCall with the thread's count of protected calls kept
+// (coroutine.yield refuses to cross one, as Lua 5.1 cannot).
+func (st *State) protected(L *lua.LState, nargs, nret int) error {
+	st.pcalls[L]++
+	defer func() {
+		if st.pcalls[L]--; st.pcalls[L] == 0 {
+			delete(st.pcalls, L)
+		}
+	}()
+	return L.PCall(nargs, nret, st.msgFn)
+}
+
+// messageHandler is the protected calls' error handler: it rewords the
+// VM's messages while the failing frame can still be seen.
+func messageHandler(L *lua.LState) int {
+	v := L.Get(1)
+	if s, ok := v.(lua.LString); ok {
+		v = lua.LString(vmMessage(L, 1, string(s)))
+	}
+	L.Push(v)
+	return 1
+}
+
+// yield is coroutine.yield, refused where Lua 5.1 cannot yield: outside a
+// coroutine or across a protected call.
+func (st *State) yield(orig *lua.LFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		if L == st.L || st.pcalls[L] > 0 {
+			L.Push(lua.LString("attempt to yield across metamethod/C-call boundary"))
+			L.Error(L.Get(-1), 0)
+		}
+		return orig.GFunction(L)
+	}
+}
+
+// notCallable returns Lua's error for calling v when v is not a function
+// and has no __call.
+func notCallable(L *lua.LState, v lua.LValue) (string, bool) {
+	if v.Type() == lua.LTFunction || L.GetMetaField(v, "__call").Type() == lua.LTFunction {
+		return "", false
+	}
+	return "attempt to call a " + v.Type().String() + " value", true
+}
+
+// errorObject is the value a protected call failed with, messages in Lua
+// 5.1's words.
+func errorObject(L *lua.LState, err error) lua.LValue {
+	ae, ok := err.(*lua.ApiError)
+	if !ok {
+		return lua.LString(luaMessage(err.Error()))
+	}
+	if s, ok := ae.Object.(lua.LString); ok {
+		return lua.LString(luaMessage(string(s)))
+	}
+	return ae.Object
+}
+
+// gopher-lua's words for runtime errors, and Lua 5.1's.
+var (
+	reArith   = regexp.MustCompile(`cannot perform (\w+) operation between (\w+) and (\w+)`)
+	reIndex   = regexp.MustCompile(`attempt to index a non-table object\((\w+)\) with key '(?s:.*)'$`)
+	reCompare = regexp.MustCompile(`attempt to compare (\w+) with (\w+)$`)
+	reBadArg  = regexp.MustCompile(`bad argument #(\d+) to ([\w.:]+|\(anonymous\)) \(`)
+)
+
+// vmWords are gopher-lua's fixed messages with different Lua 5.1 words.
+var vmWords = strings.NewReplacer(
+	"for statement init must be a number", "'for' initial value must be a number",
+	"for statement limit must be a number", "'for' limit must be a number",
+	"for statement step must be a number", "'for' step must be a number",
+	"too many recursions in gettable", "loop in gettable",
+	"too many recursions in settable", "loop in settable",
+)
+
+// luaMessage rewords a gopher-lua error message as Lua 5.1 words it
+// (without variable names, which gopher-lua does not track).
+func luaMessage(s string) string {
+	if strings.Contains(s, "for statement") || strings.Contains(s, "too many recursions") {
+		return vmWords.Replace(s)
+	}
+	if !strings.Contains(s, "attempt") && !strings.Contains(s, "cannot perform") &&
+		!strings.Contains(s, "bad argument") && !strings.Contains(s, "overflow") {
+		return s
+	}
+	if m := reArith.FindStringSubmatchIndex(s); m != nil {
+		op, a, b := s[m[2]:m[3]], s[m[4]:m[5]], s[m[6]:m[7]]
+		var msg string
+		if op == "concat" {
+			// Lua names the first operand that is neither string nor number.
+			bad := a
+			if a == "string" || a == "number" {
+				bad = b
+			}
+			msg = "attempt to concatenate a " + bad + " value"
+		} else {
+			// ... and for arithmetic the first that is not a number (a
+			// string beside a number cannot have been numeric).
+			bad := a
+			if a == "number" {
+				bad = b
+			}
+			msg = "attempt to perform arithmetic on a " + bad + " value"
+		}
+		return s[:m[0]] + msg + s[m[1]:]
+	}
+	if m := reIndex.FindStringSubmatchIndex(s); m != nil {
+		return s[:m[0]] + "attempt to index a " + s[m[2]:m[3]] + " value"
+	}
+	if m := reCompare.FindStringSubmatchIndex(s); m != nil {
+		a, b := s[m[2]:m[3]], s[m[4]:m[5]]
+		if a == b {
+			return s[:m[0]] + "attempt to compare two " + a + " values"
+		}
+		return s
+	}
+	if s == "lua callstack overflow" {
+		return "stack overflow"
+	}
+	return reBadArg.ReplaceAllStringFunc(s, func(m string) string {
+		sub := reBadArg.FindStringSubmatch(m)
+		name := sub[2]
+		if name == "(anonymous)" {
+			name = "?"
+		}
+		return "bad argument #" + sub[1] + " to '" + name + "' ("
+	})
+}
+
 // errorHandler is what Redis's __redis__err__handler does: the error
 // becomes a table {err=..., source=..., line=...} naming where it was
 // raised, skipping a Go (C) function that raised it.
-func errorHandler(L *lua.LState) int {
+func (st *State) errorHandler(L *lua.LState) int {
 	errv := L.Get(1)
 	var t *lua.LTable
 	if tt, ok := errv.(*lua.LTable); ok {
@@ -453,15 +681,19 @@ func errorHandler(L *lua.LState) int {
 	} else {
 		t = L.NewTable()
 		msg := "nil"
-		if errv != lua.LNil {
-			msg = lua.LVAsString(errv)
-			if msg == "" && errv.Type() != lua.LTString {
+		switch v := errv.(type) {
+		case lua.LString:
+			msg = luaMessage(vmMessage(L, 1, string(v)))
+		case lua.LNumber:
+			msg = numberText(float64(v))
+		default:
+			if errv != lua.LNil {
 				msg = errv.String()
 			}
 		}
 		t.RawSetString("err", lua.LString("ERR "+msg))
 	}
-	if src, line, ok := errorPosition(L); ok {
+	if src, line, ok := st.errorPosition(L); ok {
 		t.RawSetString("source", lua.LString(src))
 		t.RawSetString("line", lua.LNumber(line))
 	}
@@ -471,7 +703,7 @@ func errorHandler(L *lua.LState) int {
 
 // errorPosition finds the Lua function that raised the error being
 // handled: the first Lua frame under the handler.
-func errorPosition(L *lua.LState) (string, int, bool) {
+func (st *State) errorPosition(L *lua.LState) (string, int, bool) {
 	for level := 1; level < 4; level++ {
 		dbg, ok := L.GetStack(level)
 		if !ok {
@@ -482,6 +714,9 @@ func errorPosition(L *lua.LState) (string, int, bool) {
 		}
 		if dbg.What == "G" {
 			continue
+		}
+		if raw, ok := st.sources[dbg.Source]; ok {
+			return raw, dbg.CurrentLine, true
 		}
 		return "@" + dbg.Source, dbg.CurrentLine, true
 	}
@@ -513,44 +748,112 @@ func luaSyntaxError(err error, source string, body []byte) string {
 // runContext is the state's context: gopher-lua checks Done before every
 // instruction, which is how SCRIPT KILL and the memory bound stop a script
 // that never calls Redis.
+//
+// A coroutine runs on a child context (context.WithCancel). Because
+// runContext has AfterFunc, the context package registers the child's
+// cancellation here instead of starting a goroutine that would read Err
+// after renew cleared it (a nil Err with a closed Done panics).
 type runContext struct {
-	mu     sync.Mutex
-	done   chan struct{}
+	mu sync.Mutex
+	// done is read before every Lua instruction: atomically, no lock.
+	done   atomic.Pointer[chan struct{}]
 	closed bool
 	why    error
+	afters map[int]func() // child cancellations, by registration
+	nextID int
 }
 
-func newRunContext() *runContext { return &runContext{done: make(chan struct{})} }
+func newRunContext() *runContext {
+	c := &runContext{}
+	c.renewDone()
+	return c
+}
+
+func (c *runContext) renewDone() {
+	ch := make(chan struct{})
+	c.done.Store(&ch)
+}
 
 // stop ends the run in progress (from any goroutine): its next
 // instruction raises an error carrying why.
 func (c *runContext) stop(why error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.closed {
-		c.why = why
-		c.closed = true
-		close(c.done)
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	fns := c.close(why)
+	c.mu.Unlock()
+	for _, f := range fns {
+		f()
 	}
 }
 
+// close closes done with why (c.mu held) and returns the callbacks to run.
+func (c *runContext) close(why error) []func() {
+	c.why, c.closed = why, true
+	close(*c.done.Load())
+	fns := make([]func(), 0, len(c.afters))
+	for _, f := range c.afters {
+		fns = append(fns, f)
+	}
+	c.afters = nil
+	return fns
+}
+
 // renew readies a stopped context for the next run. force also replaces
-// an open one, ending the goroutines that watch it for coroutines.
+// an open one, cancelling the contexts of the run's coroutines.
 func (c *runContext) renew(force bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if force && !c.closed {
-		close(c.done)
-		c.closed = true
+		fns := c.close(context.Canceled)
+		c.mu.Unlock()
+		for _, f := range fns {
+			f() // they read Err, which is still context.Canceled
+		}
+		c.mu.Lock()
 	}
 	if c.closed {
-		c.done, c.closed, c.why = make(chan struct{}), false, nil
+		c.renewDone()
+		c.closed, c.why = false, nil
+	}
+	c.mu.Unlock()
+}
+
+// AfterFunc runs f when the context is stopped (context.AfterFunc's
+// contract, which context.WithCancel relies on for custom parents).
+func (c *runContext) AfterFunc(f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		go f()
+		return func() bool { return false }
+	}
+	if c.afters == nil {
+		c.afters = make(map[int]func())
+	}
+	id := c.nextID
+	c.nextID++
+	c.afters[id] = f
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.afters[id]
+		delete(c.afters, id)
+		return ok
 	}
 }
 
 func (c *runContext) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *runContext) Done() <-chan struct{}       { return c.done }
-func (c *runContext) Err() error                  { return c.why }
-func (c *runContext) Value(any) any               { return nil }
+
+func (c *runContext) Done() <-chan struct{} { return *c.done.Load() }
+
+func (c *runContext) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.why
+}
+
+func (c *runContext) Value(any) any { return nil }
 
 var _ context.Context = (*runContext)(nil)
