@@ -122,6 +122,7 @@ func (s *Server) afterCall(c *Client, cmd *Command, start time.Time, dur time.Du
 	if cfg.LatencyTracking {
 		cmd.stats.hist.record(us)
 	}
+
 	if cfg.SlowlogSlowerThan >= 0 && us >= cfg.SlowlogSlowerThan && cmd.Flags&flagSkipSlowlog == 0 {
 		s.ext.slowlog.add(c, cmd, start, us, cfg.SlowlogMaxLen)
 	}

@@ -52,6 +52,7 @@ func newScriptRunner(s *Server) *scriptRunner {
 	r.eng.MemoryLimit = scriptMemoryLimit
 	fc := s.newInternalClient()
 	fc.blk.deny = true // blocking commands do not block inside scripts
+	fc.addr = "?:0"    // what Redis's slowlog shows for its Lua client
 	r.fake = fc
 	r.host = &scriptHost{r: r, s: s}
 	r.reply = &replyAdapter{}
@@ -207,6 +208,7 @@ func (h *scriptHost) Call(args [][]byte, resp int) []byte {
 	fc.out = fc.out[:0]
 	fc.resp = resp
 	fc.noProp = r.repl&scripting.ReplReplica == 0
+	fc.tick = time.Since(s.clockBase) // the command's start, for its duration
 	fc.call(cmd)
 	fc.key0 = nil
 	return fc.out

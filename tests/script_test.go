@@ -424,3 +424,27 @@ func TestScriptBusyWhileWaiting(t *testing.T) {
 		t.Fatalf("GET after the kill: %q", r)
 	}
 }
+
+// The slowlog shows an EVAL and the commands it ran (from client "?:0"),
+// as Redis 7.0's does; commandstats count them all.
+func TestScriptSlowlogAndStats(t *testing.T) {
+	p := newPair(t)
+	p.both("CONFIG", "SET", "slowlog-log-slower-than", "0")
+	defer p.both("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+	p.both("SLOWLOG", "RESET")
+	p.both("CONFIG", "RESETSTAT")
+	p.both("EVAL", "redis.call('set', 'sl', '1') return redis.call('get', 'sl')", "0")
+	p.eq("SLOWLOG", "LEN")
+	for _, c := range []*rconn{p.shoal, p.redis} {
+		entries := c.do("SLOWLOG", "GET", "10")
+		if !regexp.MustCompile(`(?s)\$4\r\nEVAL\r\n.*\$3\r\nget\r\n\$2\r\nsl\r\n\$3\r\n\?:0\r\n.*\$3\r\nset\r\n`).MatchString(entries) {
+			t.Errorf("slowlog %q", entries)
+		}
+		stats := c.do("INFO", "commandstats")
+		for _, want := range []string{"cmdstat_eval:calls=1,", "cmdstat_set:calls=1,", "cmdstat_get:calls=1,"} {
+			if !strings.Contains(stats, want) {
+				t.Errorf("commandstats lacks %q:\n%s", want, stats)
+			}
+		}
+	}
+}
