@@ -235,6 +235,15 @@ func cmdShutdown(c *Client) {
 		c.writeError(errSyntax)
 		return
 	}
+	if !nosave && c.srv.scriptState() == scriptPastThreshold {
+		// Past busy-reply-threshold only SHUTDOWN NOSAVE may stop a script.
+		msg := errBusyScript
+		if c.srv.scripts.isFn.Load() {
+			msg = errBusyFunction
+		}
+		c.writeError(msg)
+		return
+	}
 	if abort {
 		// Shoal never waits for lagging replicas, so nothing is ever in progress.
 		c.writeError(errNoShutdown)

@@ -254,6 +254,11 @@ func TestScriptBusyAndKill(t *testing.T) {
 		if r := other.do("SCRIPT", "KILL"); !strings.HasPrefix(r, "-UNKILLABLE Sorry the script already executed write commands") {
 			t.Fatalf("%s: SCRIPT KILL after a write: %q", addr, r)
 		}
+		for _, cmd := range [][]string{{"SHUTDOWN"}, {"SHUTDOWN", "SAVE"}} {
+			if r := other.do(cmd...); r != "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n" {
+				t.Fatalf("%s: %v while an unkillable script runs: %q", addr, cmd, r)
+			}
+		}
 		other.send("SHUTDOWN", "NOSAVE")
 		if _, closed := runner.readUntilClose(5 * time.Second); !closed {
 			t.Fatalf("%s: SHUTDOWN NOSAVE did not end the unkillable script", addr)
