@@ -246,7 +246,12 @@ func luaArgs(L *lua.LState) ([][]byte, string) {
 		case lua.LString:
 			args[i-1] = []byte(v)
 		case lua.LNumber:
-			args[i-1] = strconv.AppendFloat(nil, float64(v), 'g', 17, 64)
+			f := float64(v)
+			if math.IsInf(f, 0) || f != f {
+				args[i-1] = []byte(numberText(f)) // glibc's spelling
+			} else {
+				args[i-1] = strconv.AppendFloat(nil, f, 'g', 17, 64)
+			}
 		default:
 			return nil, "Lua redis lib command arguments must be strings or integers"
 		}

@@ -1,7 +1,6 @@
 package scripting
 
 import (
-	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -140,20 +139,20 @@ func redisSHA1Hex(L *lua.LState) int {
 		L.Push(errorTable(L, "ERR wrong number of arguments"))
 		L.Error(L.Get(-1), 0)
 	}
-	s, _ := toLuaString(L.Get(1))
+	s, _ := luaText(L.Get(1))
 	L.Push(lua.LString(SHA1Hex([]byte(s))))
 	return 1
 }
 
-// toLuaString is lua_tolstring: strings and numbers (as Lua prints them).
-func toLuaString(v lua.LValue) (string, bool) {
+// toNumber is lua_tonumber: a number or a string that reads as one.
+func toNumber(v lua.LValue) (float64, bool) {
 	switch v := v.(type) {
-	case lua.LString:
-		return string(v), true
 	case lua.LNumber:
-		return v.String(), true
+		return float64(v), true
+	case lua.LString:
+		return str2number(string(v))
 	}
-	return "", false
+	return 0, false
 }
 
 func (st *State) log(L *lua.LState) int {
@@ -161,14 +160,7 @@ func (st *State) log(L *lua.LState) int {
 	if n < 2 {
 		return raiseTable(L, "ERR redis.log() requires two arguments or more.")
 	}
-	lv, ok := L.Get(1).(lua.LNumber)
-	if !ok {
-		if s, isStr := L.Get(1).(lua.LString); isStr {
-			if f, err := parseLuaNumber(string(s)); err == nil {
-				lv, ok = lua.LNumber(f), true
-			}
-		}
-	}
+	lv, ok := toNumber(L.Get(1))
 	if !ok {
 		return raiseTable(L, "ERR First argument must be a number (log level).")
 	}
@@ -178,7 +170,7 @@ func (st *State) log(L *lua.LState) int {
 	}
 	var b strings.Builder
 	for i := 2; i <= n; i++ {
-		if s, ok := toLuaString(L.Get(i)); ok {
+		if s, ok := luaText(L.Get(i)); ok {
 			if i > 2 {
 				b.WriteByte(' ')
 			}
@@ -201,7 +193,7 @@ func (st *State) setResp(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		return raiseTable(L, "ERR redis.setresp() requires one argument.")
 	}
-	v, _ := L.Get(1).(lua.LNumber)
+	v, _ := toNumber(L.Get(1))
 	if v != 2 && v != 3 {
 		return raiseTable(L, "ERR RESP version must be 2 or 3.")
 	}
@@ -214,7 +206,7 @@ func (st *State) setRepl(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		return raiseTable(L, "ERR redis.set_repl() requires two arguments.")
 	}
-	v, _ := L.Get(1).(lua.LNumber)
+	v, _ := toNumber(L.Get(1))
 	flags := int(v)
 	if flags&^(ReplAOF|ReplReplica) != 0 {
 		return raiseTable(L, "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
@@ -237,13 +229,5 @@ func (st *State) aclCheck(L *lua.LState) int {
 	return 1
 }
 
-// parseLuaNumber is lua_isnumber's conversion of a string: decimal or
-// hexadecimal, surrounded by optional spaces.
-func parseLuaNumber(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	if h, ok := strings.CutPrefix(strings.ToLower(s), "0x"); ok {
-		n, err := strconv.ParseUint(h, 16, 64)
-		return float64(n), err
-	}
-	return strconv.ParseFloat(s, 64)
-}
+// toLuaString is lua_tolstring: strings and numbers (as Lua prints them).
+func toLuaString(v lua.LValue) (string, bool) { return luaText(v) }

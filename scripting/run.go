@@ -29,8 +29,8 @@ type Run struct {
 
 // Why a run was stopped from outside.
 var (
+	// Redis 7.0 words it so for functions too.
 	errKilled   = errors.New("Script killed by user with SCRIPT KILL...")
-	errFnKilled = errors.New("Script killed by user with FUNCTION KILL...")
 	errNoMemory = errors.New("not enough memory")
 )
 
@@ -47,7 +47,7 @@ func (e *Engine) Eval(s *Script, keys, args [][]byte, host Host, w ReplyWriter) 
 	st.globals.RawSetString("KEYS", st.array(keys))
 	st.globals.RawSetString("ARGV", st.array(args))
 	run := &Run{Host: host, Resp: 2, name: s.SHA, source: "@user_script"}
-	e.runFunction(st, run, fn, 0, w)
+	e.release(st, e.callFunction(st, run, fn, 0, w))
 }
 
 // array makes a Lua array of strings (KEYS, ARGV).
@@ -59,9 +59,12 @@ func (st *State) array(items [][]byte) *lua.LTable {
 	return t
 }
 
-// runFunction calls fn (its nargs arguments already pushed after it) on st
-// under Redis's error handler and converts the outcome.
-func (e *Engine) runFunction(st *State, run *Run, fn *lua.LFunction, nargs int, w ReplyWriter) {
+// callFunction calls fn (its nargs arguments already pushed after it) on
+// st under Redis's error handler and writes the outcome to w. It reports
+// whether the run was stopped from outside, after which the state's
+// stacks may hold anything: a pooled state is then dropped, the
+// functions' state rebuilt.
+func (e *Engine) callFunction(st *State, run *Run, fn *lua.LFunction, nargs int, w ReplyWriter) (broken bool) {
 	L := st.L
 	run.st = st
 	run.started = time.Now()
@@ -82,10 +85,9 @@ func (e *Engine) runFunction(st *State, run *Run, fn *lua.LFunction, nargs int, 
 		writeLua(w, L.Get(-1), run.Resp, 0)
 	}
 	L.SetTop(0)
-	broken := stopped != nil
 	st.ctx.renew(st.threads)
 	st.threads = false
-	e.release(st, broken)
+	return stopped != nil
 }
 
 // errorText is the error reply for a failed run, as Redis words it.
@@ -169,17 +171,14 @@ func (e *Engine) Kill(function bool) KillResult {
 	if run == nil {
 		return KillNotBusy
 	}
-	if (run.source == "@user_function") != function {
-		return KillWrongKind
-	}
+	// Redis checks for writes before the kind of script.
 	if !run.killable.Load() {
 		return KillUnkillable
 	}
-	why := errKilled
-	if function {
-		why = errFnKilled
+	if (run.source == "@user_function") != function {
+		return KillWrongKind
 	}
-	run.st.ctx.stop(why)
+	run.st.ctx.stop(errKilled)
 	return KillDone
 }
 

@@ -38,7 +38,7 @@ type State struct {
 	readonly map[*lua.LTable]*lua.LTable // proxy -> the table it fronts
 	fns      map[*lua.FunctionProto]*lua.LFunction
 	errFn    *lua.LFunction
-	msgFn    *lua.LFunction
+	enterFn  *lua.LFunction
 	nextFn   *lua.LFunction
 	threads  bool // a coroutine was made in this run (renew the context)
 	ctx      *runContext
@@ -111,7 +111,7 @@ func (st *State) build() {
 	str.RawSetString("format", L.NewFunction(strFormat))
 	str.RawSetString("char", L.NewFunction(strChar))
 	str.RawSetString("byte", L.NewFunction(strByte))
-	str.RawSetString("gsub", L.NewFunction(st.guardGsub(str.RawGetString("gsub").(*lua.LFunction))))
+	str.RawSetString("gsub", L.NewFunction(st.strGsub))
 	tab := orig.RawGetString("table").(*lua.LTable)
 	st.patchTable(tab)
 	mth := orig.RawGetString("math").(*lua.LTable)
@@ -136,16 +136,22 @@ func (st *State) build() {
 				return 2
 			}
 		}
-		return resume.GFunction(L)
+		n := resume.GFunction(L)
+		if n == 2 && L.Get(-2) == lua.LFalse {
+			if msg, ok := L.Get(-1).(lua.LString); ok {
+				L.Replace(-1, lua.LString(luaMessage(string(msg))))
+			}
+		}
+		return n
 	}))
 	co.RawSetString("yield", L.NewFunction(st.yield(co.RawGetString("yield").(*lua.LFunction))))
-	for _, name := range []string{"create", "wrap"} {
-		orig := co.RawGetString(name).(*lua.LFunction)
-		co.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-			st.threads = true
-			return orig.GFunction(L)
-		}))
-	}
+	create := co.RawGetString("create").(*lua.LFunction)
+	createFn := L.NewFunction(func(L *lua.LState) int {
+		st.threads = true
+		return create.GFunction(L)
+	})
+	co.RawSetString("create", createFn)
+	co.RawSetString("wrap", L.NewFunction(st.wrap(createFn, co.RawGetString("resume").(*lua.LFunction))))
 
 	g.RawSetString("gcinfo", L.NewFunction(gcinfo))
 	g.RawSetString("unpack", L.NewFunction(unpack))
@@ -160,14 +166,14 @@ func (st *State) build() {
 	g.RawSetString("getmetatable", L.NewFunction(st.getMetatable))
 	g.RawSetString("pcall", L.NewFunction(st.pcall))
 	g.RawSetString("xpcall", L.NewFunction(st.xpcall))
-	g.RawSetString("error", L.NewFunction(baseError))
+	g.RawSetString("error", L.NewFunction(st.baseError))
 	g.RawSetString("tostring", L.NewFunction(baseToString))
 	g.RawSetString("tonumber", L.NewFunction(baseToNumber))
 	g.RawSetString("select", L.NewFunction(baseSelect))
 	g.RawSetString("collectgarbage", L.NewFunction(collectGarbage))
 
 	st.errFn = L.NewFunction(st.errorHandler)
-	st.msgFn = L.NewFunction(messageHandler)
+	st.enterFn = L.NewFunction(st.enter)
 	g.RawSetString("__redis__err__handler", st.errFn)
 	g.RawSetString("redis", st.readOnly(st.redisAPI()))
 	for name, lib := range map[string]*lua.LTable{
@@ -400,8 +406,14 @@ func chunkID(name string) string {
 // unpack is Lua 5.1's, with its limit on how many values it may push.
 func unpack(L *lua.LState) int {
 	t := L.CheckTable(1)
-	i := L.OptInt(2, 1)
-	n := L.OptInt(3, t.Len())
+	// The bounds are C ints in Lua 5.1: 2^31 wraps to INT_MIN.
+	i, n := int32(1), int32(t.Len())
+	if L.Get(2) != lua.LNil {
+		i = luaInt(checkNumber(L, 2, "unpack"))
+	}
+	if L.Get(3) != lua.LNil {
+		n = luaInt(checkNumber(L, 3, "unpack"))
+	}
 	if i > n {
 		return 0
 	}
@@ -409,8 +421,8 @@ func unpack(L *lua.LState) int {
 	if count >= maxCStack-int64(L.GetTop()) {
 		L.RaiseError("too many results to unpack")
 	}
-	for ; i <= n; i++ {
-		L.Push(t.RawGetInt(i))
+	for k := int64(i); k <= int64(n); k++ {
+		L.Push(t.RawGetInt(int(k)))
 	}
 	return int(count)
 }
@@ -551,18 +563,28 @@ func (st *State) protected(L *lua.LState, nargs, nret int) error {
 			delete(st.pcalls, L)
 		}
 	}()
-	return L.PCall(nargs, nret, st.msgFn)
+	L.Insert(st.enterFn, L.GetTop()-nargs)
+	return L.PCall(nargs+1, nret, nil)
 }
 
-// messageHandler is the protected calls' error handler: it rewords the
-// VM's messages while the failing frame can still be seen.
-func messageHandler(L *lua.LState) int {
-	v := L.Get(1)
-	if s, ok := v.(lua.LString); ok {
-		v = lua.LString(vmMessage(L, 1, string(s)))
+// enter runs a protected call's function with raise as the state's panic
+// function: errors are reworded while the failing frame can still be
+// seen, and carry a placeholder traceback. gopher-lua builds a traceback
+// for an error without one by walking the call stack once per level,
+// which after a stack overflow takes seconds; an error handler would not
+// help, as none can run on a full call stack.
+func (st *State) enter(L *lua.LState) int {
+	L.Panic = st.raise
+	L.Call(L.GetTop()-1, lua.MultRet)
+	return L.GetTop()
+}
+
+func (st *State) raise(L *lua.LState) {
+	obj := L.Get(-1)
+	if s, ok := obj.(lua.LString); ok {
+		obj = lua.LString(luaMessage(vmMessage(L, 0, string(s))))
 	}
-	L.Push(v)
-	return 1
+	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: obj, StackTrace: "(no traceback)"})
 }
 
 // yield is coroutine.yield, refused where Lua 5.1 cannot yield: outside a
@@ -574,6 +596,35 @@ func (st *State) yield(orig *lua.LFunction) lua.LGFunction {
 			L.Error(L.Get(-1), 0)
 		}
 		return orig.GFunction(L)
+	}
+}
+
+// wrap is Lua 5.1's coroutine.wrap: the function resumes the coroutine
+// and raises its error, a message getting the caller's position.
+func (st *State) wrap(create, resume *lua.LFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		L.Push(create)
+		L.Push(L.CheckFunction(1))
+		L.Call(1, 1)
+		th := L.Get(-1)
+		L.Push(L.NewFunction(func(L *lua.LState) int {
+			n := L.GetTop()
+			L.Push(resume)
+			L.Push(th)
+			for i := 1; i <= n; i++ {
+				L.Push(L.Get(i))
+			}
+			L.Call(n+1, lua.MultRet)
+			if L.Get(n+1) == lua.LFalse {
+				e := L.Get(n + 2)
+				if s, ok := luaText(e); ok {
+					e = lua.LString(st.where(L, 1) + s)
+				}
+				L.Error(e, 0)
+			}
+			return L.GetTop() - n - 1
+		}))
+		return 1
 	}
 }
 
@@ -730,7 +781,27 @@ func luaSyntaxError(err error, source string, body []byte) string {
 	if errors.As(err, &pe) {
 		near := "'" + pe.Token + "'"
 		if pe.Pos.Line == parse.EOF {
-			return fmt.Sprintf("%s:%d: unexpected symbol near '<eof>'", source, 1+bytes.Count(body, []byte("\n")))
+			last := 1 + bytes.Count(body, []byte("\n"))
+			msg := "unexpected symbol"
+			switch pe.Message {
+			case "unterminated string":
+				msg = "unfinished string"
+			case "unterminated multiline string":
+				msg = "unfinished long string"
+			case "invalid multiline comment":
+				msg = "unfinished long comment"
+			default:
+				if open, line := unclosed(body); open != "" && !wantsExpression(body, open) {
+					msg = "'" + closerOf[open] + "' expected"
+					if line != last {
+						msg += fmt.Sprintf(" (to close '%s' at line %d)", open, line)
+					}
+				}
+			}
+			return fmt.Sprintf("%s:%d: %s near '<eof>'", source, last, msg)
+		}
+		if pe.Message == "illegal hexadecimal number" {
+			return fmt.Sprintf("%s:%d: malformed number near %s", source, pe.Pos.Line, near)
 		}
 		msg := "unexpected symbol"
 		if strings.Contains(pe.Message, "unfinished") || strings.Contains(pe.Message, "malformed") {
@@ -740,9 +811,133 @@ func luaSyntaxError(err error, source string, body []byte) string {
 	}
 	var ce *lua.CompileError
 	if errors.As(err, &ce) {
+		if strings.HasPrefix(ce.Message, "cannot use '...'") {
+			return fmt.Sprintf("%s:%d: %s near '...'", source, ce.Line, ce.Message)
+		}
 		return fmt.Sprintf("%s:%d: %s", source, ce.Line, ce.Message)
 	}
 	return source + ": " + strings.TrimSpace(err.Error())
+}
+
+// closerOf is the token that closes each kind of block.
+var closerOf = map[string]string{
+	"function": "end", "if": "end", "while": "end", "for": "end", "do": "end",
+	"repeat": "until", "{": "}", "(": ")", "[": "]",
+}
+
+// unclosed finds the innermost block or bracket left open at the end of
+// body, and its line: Lua 5.1's parser reports it ("'end' expected (to
+// close 'function' at line 1) near '<eof>'") where gopher-lua's only says
+// it met the end.
+func unclosed(body []byte) (string, int) {
+	type open struct {
+		kind string
+		line int
+	}
+	var stack []open
+	line := 1
+	loopDo := 0 // a while/for whose 'do' is still to come
+	for i := 0; i < len(body); {
+		c := body[i]
+		switch {
+		case c == '\n':
+			line++
+			i++
+		case c == '-' && i+1 < len(body) && body[i+1] == '-':
+			i += 2
+			if n := longBracket(body[i:]); n >= 0 {
+				end := bytes.Index(body[i:], []byte("]"+strings.Repeat("=", n)+"]"))
+				if end < 0 {
+					return "", 0
+				}
+				line += bytes.Count(body[i:i+end], []byte("\n"))
+				i += end
+				continue
+			}
+			for i < len(body) && body[i] != '\n' {
+				i++
+			}
+		case c == '[' && longBracket(body[i:]) >= 0:
+			n := longBracket(body[i:])
+			end := bytes.Index(body[i:], []byte("]"+strings.Repeat("=", n)+"]"))
+			if end < 0 {
+				return "", 0
+			}
+			line += bytes.Count(body[i:i+end], []byte("\n"))
+			i += end + n + 2
+		case c == '"' || c == '\'':
+			for i++; i < len(body) && body[i] != c && body[i] != '\n'; i++ {
+				if body[i] == '\\' {
+					i++
+				}
+			}
+			i++
+		case c == '{' || c == '(' || c == '[':
+			stack = append(stack, open{string(c), line})
+			i++
+		case c == '}' || c == ')' || c == ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			i++
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			j := i
+			for j < len(body) && (body[j] == '_' || body[j] >= 'a' && body[j] <= 'z' || body[j] >= 'A' && body[j] <= 'Z' || body[j] >= '0' && body[j] <= '9') {
+				j++
+			}
+			switch w := string(body[i:j]); w {
+			case "function", "if", "repeat":
+				stack = append(stack, open{w, line})
+			case "while", "for":
+				stack = append(stack, open{w, line})
+				loopDo++
+			case "do":
+				if loopDo > 0 {
+					loopDo--
+				} else {
+					stack = append(stack, open{w, line})
+				}
+			case "end", "until":
+				if len(stack) > 0 {
+					stack = stack[:len(stack)-1]
+				}
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	if len(stack) == 0 {
+		return "", 0
+	}
+	top := stack[len(stack)-1]
+	return top.kind, top.line
+}
+
+// wantsExpression tells an open call, index or table whose parser was still
+// waiting for an expression at the end (Lua says "unexpected symbol").
+func wantsExpression(body []byte, open string) bool {
+	if open != "(" && open != "[" && open != "{" {
+		return false
+	}
+	t := bytes.TrimRight(body, " \t\r\n")
+	return len(t) > 0 && strings.IndexByte("([{,;=+-*/%^<>.~", t[len(t)-1]) >= 0
+}
+
+// longBracket is the level of a long bracket opening at b ("[==[" is 2),
+// or -1.
+func longBracket(b []byte) int {
+	if len(b) == 0 || b[0] != '[' {
+		return -1
+	}
+	n := 1
+	for n < len(b) && b[n] == '=' {
+		n++
+	}
+	if n < len(b) && b[n] == '[' {
+		return n - 1
+	}
+	return -1
 }
 
 // runContext is the state's context: gopher-lua checks Done before every

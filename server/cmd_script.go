@@ -137,7 +137,7 @@ func cmdScriptFlush(c *Client) {
 	c.writeOK()
 }
 
-func cmdScriptKill(c *Client) { c.writeKillResult(c.srv.scripts.eng.Kill(false), errBusyScript) }
+func cmdScriptKill(c *Client) { c.writeKillResult(c.srv.scripts.eng.Kill(false), errBusyFunction) }
 
 // writeKillResult answers SCRIPT KILL or FUNCTION KILL. wrongKind is the
 // reply when the running script is of the other kind.

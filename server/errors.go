@@ -190,6 +190,16 @@ const (
 	errNumKeysTooBig = "ERR Number of keys can't be greater than number of args"
 	errScriptWriteRO = "ERR Can not execute a script with write flag using *_ro command."
 	errScriptOOMFlag = "OOM command not allowed when used memory > 'maxmemory'."
+	// Functions.
+	errFunctionNotFound  = "ERR Function not found"
+	errFnBadNumKeys      = "ERR Bad number of keys provided"
+	errLibraryNotFound   = "ERR Library not found"
+	errDumpPayload       = "ERR DUMP payload version or checksum are wrong"
+	errFunctionFlushMode = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+	errRestorePolicy     = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
+	errFnListNoName      = "ERR library name argument was not given"
+	errFnRestoreNotFn    = "ERR given type is not a function"
+	errFnRestorePayload  = "ERR Failed loading library payload"
 )
 
 // errUnknownCommand is Redis's reply for a command name it does not know: the

@@ -178,7 +178,12 @@ type scriptHost struct {
 func (h *scriptHost) Call(args [][]byte, resp int) []byte {
 	r, s := h.r, h.s
 	fc := r.fake
-	cmd := s.commands.lookup(args[0])
+	// Scripts repeat their commands: check the last one before the table.
+	cmd := fc.cmdCache
+	if cmd == nil || !eqFold(args[0], cmd.Name) {
+		cmd = s.commands.lookup(args[0])
+		fc.cmdCache = cmd
+	}
 	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
 		cmd = cmd.lookupSub(args[1])
 	}
