@@ -2,6 +2,7 @@ package scripting
 
 import (
 	"errors"
+	"runtime"
 	"runtime/metrics"
 	"strconv"
 	"sync/atomic"
@@ -74,7 +75,7 @@ func (e *Engine) callFunction(st *State, run *Run, fn *lua.LFunction, nargs int,
 
 	base := L.GetTop() - nargs
 	L.Insert(fn, base+1)
-	err := L.PCall(nargs, 1, st.errFn)
+	err := st.protectedRun(nargs, 1)
 
 	e.setCurrent(nil)
 	st.run = nil
@@ -215,7 +216,12 @@ func (e *Engine) Watch() {
 		return
 	}
 	if heap-run.heapBase > limit {
-		run.st.ctx.stop(errNoMemory)
+		// The heap counts garbage not yet collected: only what a
+		// collection leaves is held against the script.
+		runtime.GC()
+		if heapBytes()-run.heapBase > limit {
+			run.st.ctx.stop(errNoMemory)
+		}
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // respRecorder writes a script's result as RESP2-like text.
@@ -200,6 +202,64 @@ func TestStringRepAndConcatBounds(t *testing.T) {
 	} {
 		if got := eval(t, e, c.body); !strings.HasPrefix(got, c.want) {
 			t.Errorf("%s:\n got %q\nwant %q", c.body, got, c.want)
+		}
+	}
+}
+
+func TestUnclosedBlocks(t *testing.T) {
+	for body, want := range map[string]string{
+		"local function f()\nreturn 1":        "function@1",
+		"if x then\n while y do\n":            "while@2",
+		"for i = 1, 2 do\n":                   "for@1",
+		"repeat\n":                            "repeat@1",
+		"local t = {1,\n2":                    "{@1",
+		"f(1":                                 "(@1",
+		"local s = [==[ do ]] ]==] if s then": "if@1",
+		"-- function\nlocal s = 'end' do":     "do@2",
+		"--[[ if\n]] return 1":                "@0",
+		"f(function() end)":                   "@0",
+	} {
+		kind, line := unclosed([]byte(body))
+		if got := fmt.Sprintf("%s@%d", kind, line); got != want {
+			t.Errorf("unclosed(%q) = %s, want %s", body, got, want)
+		}
+	}
+}
+
+// protectedRun makes the error table when the error is raised, also on a
+// full call stack, where an error handler cannot run.
+func TestProtectedRun(t *testing.T) {
+	e := NewEngine()
+	st := newState(e)
+	defer st.L.Close()
+	for body, want := range map[string]string{
+		"local function f() return 1 + f() end return f()": "ERR user_script:1: stack overflow @user_script 1",
+		"local t\nreturn t.x":                              "ERR user_script:2: attempt to index local 't' (a nil value) @user_script 2",
+		"redis.call('x')":                                  "ERR redis.call/pcall can only be called inside a script invocation @user_script 1",
+		"error({err = 'MY code'})":                         "MY code @user_script 1",
+		"error({})":                                        "ERR unknown error @user_script 1",
+		"return 1":                                         "ok 1",
+	} {
+		proto, msg := compileChunk([]byte(body), "user_script")
+		if msg != "" {
+			t.Fatal(msg)
+		}
+		fn := st.L.NewFunctionFromProto(proto)
+		fn.Env = st.env
+		st.L.Push(fn)
+		var got string
+		if err := st.protectedRun(0, 1); err != nil {
+			tab, ok := err.(*lua.ApiError).Object.(*lua.LTable)
+			if !ok {
+				t.Fatalf("%q: error object %v", body, err)
+			}
+			got = fmt.Sprintf("%s %s %s", tab.RawGetString("err"), tab.RawGetString("source"), tab.RawGetString("line"))
+		} else {
+			got = "ok " + st.L.Get(-1).String()
+		}
+		st.L.SetTop(0)
+		if got != want {
+			t.Errorf("%q: %q, want %q", body, got, want)
 		}
 	}
 }

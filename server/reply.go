@@ -157,6 +157,8 @@ func appendDouble(b []byte, f float64) []byte {
 		return append(b, "inf"...)
 	case math.IsInf(f, -1):
 		return append(b, "-inf"...)
+	case math.IsNaN(f) && math.Signbit(f):
+		return append(b, "-nan"...) // printf's spelling, as Redis's replies show it
 	case math.IsNaN(f):
 		return append(b, "nan"...)
 	}

@@ -297,7 +297,7 @@ func (s *Server) scriptState() int {
 // scriptWatchdog stops a script that grows the heap without bound.
 func (s *Server) scriptWatchdog() {
 	defer s.wg.Done()
-	t := time.NewTicker(20 * time.Millisecond)
+	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
