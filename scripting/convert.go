@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -236,25 +237,39 @@ func luaToInt64(f float64) int64 {
 // luaArgs converts redis.call's arguments: strings as they are, numbers
 // as "%.17g" (Redis does not use Lua's lossy "%.14g" here).
 func luaArgs(L *lua.LState) ([][]byte, string) {
+	args, _, msg := appendLuaArgs(L, nil, nil)
+	return args, msg
+}
+
+// appendLuaArgs is luaArgs into reused buffers: argv for the slices and
+// nums for the text of numbers. Strings are not copied: a Lua string
+// never changes, and a command treats its arguments as read-only input,
+// as it does a request buffer's.
+func appendLuaArgs(L *lua.LState, argv [][]byte, nums []byte) ([][]byte, []byte, string) {
 	n := L.GetTop()
 	if n == 0 {
-		return nil, "Please specify at least one argument for this redis lib call"
+		return argv, nums, "Please specify at least one argument for this redis lib call"
 	}
-	args := make([][]byte, n)
+	argv = argv[:0]
+	nums = nums[:0]
 	for i := 1; i <= n; i++ {
 		switch v := L.Get(i).(type) {
 		case lua.LString:
-			args[i-1] = []byte(v)
+			argv = append(argv, unsafe.Slice(unsafe.StringData(string(v)), len(v)))
 		case lua.LNumber:
 			f := float64(v)
+			start := len(nums)
 			if math.IsInf(f, 0) || f != f {
-				args[i-1] = []byte(numberText(f)) // glibc's spelling
+				nums = append(nums, numberText(f)...) // glibc's spelling
 			} else {
-				args[i-1] = strconv.AppendFloat(nil, f, 'g', 17, 64)
+				nums = strconv.AppendFloat(nums, f, 'g', 17, 64)
 			}
+			// An earlier number's slice stays valid when nums grows: it
+			// keeps the array it was cut from, which append never rewrites.
+			argv = append(argv, nums[start:len(nums):len(nums)])
 		default:
-			return nil, "Lua redis lib command arguments must be strings or integers"
+			return argv, nums, "Lua redis lib command arguments must be strings or integers"
 		}
 	}
-	return args, ""
+	return argv, nums, ""
 }

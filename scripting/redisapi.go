@@ -91,11 +91,13 @@ func (st *State) runOf(L *lua.LState, what string) *Run {
 // call is redis.call (raise) and redis.pcall.
 func (st *State) call(L *lua.LState, raise bool) int {
 	run := st.runOf(L, "redis.call/pcall")
-	args, msg := luaArgs(L)
+	args, nums, msg := appendLuaArgs(L, st.argv, st.nums)
+	st.argv, st.nums = args, nums
 	if msg != "" {
 		return st.callError(L, errorTable(L, "ERR "+msg), raise)
 	}
 	reply := run.Host.Call(args, run.Resp)
+	clear(args) // drop the references to the script's strings
 	v, _ := respToLua(L, reply)
 	if len(reply) > 0 && reply[0] == '-' {
 		return st.callError(L, v.(*lua.LTable), raise)

@@ -39,7 +39,9 @@ type State struct {
 	nextFn     *lua.LFunction
 	threads    bool // a coroutine was made in this run (renew the context)
 	ctx        *runContext
-	run        *Run // the run in progress, nil between runs
+	run        *Run     // the run in progress, nil between runs
+	argv       [][]byte // redis.call's arguments, reused
+	nums       []byte   // the text of its number arguments, reused
 }
 
 // Lua's limits, as Redis's Lua has them: LUAI_MAXCALLS nested calls and

@@ -101,7 +101,11 @@ func (s *Server) runScript(c *Client, sr scriptRun) {
 		fc.locks = append(fc.locks[:0], nil)
 	}
 	r.isFn.Store(sr.function)
-	r.since.Store(int64(time.Since(s.clockBase)))
+	start := time.Since(s.clockBase)
+	r.since.Store(int64(start))
+	// A command's duration runs from its predecessor's end (c.call), as
+	// in a pipeline: the first from the script's start.
+	fc.tick = start
 
 	r.reply.c = c
 	sr.exec(r.host, r.reply)
@@ -213,7 +217,6 @@ func (h *scriptHost) Call(args [][]byte, resp int) []byte {
 	fc.out = fc.out[:0]
 	fc.resp = resp
 	fc.noProp = r.repl&scripting.ReplReplica == 0
-	fc.tick = time.Since(s.clockBase) // the command's start, for its duration
 	fc.call(cmd)
 	fc.key0 = nil
 	return fc.out
