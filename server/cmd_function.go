@@ -52,19 +52,14 @@ func fcallGeneric(c *Client, ro bool) {
 	if !ok {
 		return
 	}
-	writes := f.Flags&scripting.FlagNoWrites == 0
-	allowOOM := f.Flags&scripting.FlagAllowOOM != 0
-	if writes && !allowOOM && c.srv.overMaxMemory(c.srv.config(), !c.allLocked()) {
-		c.writeError(errOOM)
-		return
-	}
-	if writes && ro {
-		c.writeError(errScriptWriteRO)
+	run, ok := c.declaredRun(f.Flags, ro)
+	if !ok {
 		return
 	}
 	name, cmd := c.args[1], c.args
-	c.srv.runScript(c, scriptRun{readOnly: ro || !writes, allowOOM: allowOOM, function: true,
-		exec: func(h scripting.Host, w scripting.ReplyWriter) { eng.FCall(name, keys, args, cmd, h, w) }})
+	run.function = true
+	run.exec = func(h scripting.Host, w scripting.ReplyWriter) { eng.FCall(name, keys, args, cmd, h, w) }
+	c.srv.runScript(c, run)
 }
 
 func cmdFunctionLoad(c *Client) {

@@ -32,32 +32,12 @@ func listCommands() []*Command {
 		{Name: "lpos", Arity: -3, Flags: r, ACL: "@list", First: 1, Last: 1, Step: 1, Handler: cmdLPos},
 		{Name: "lmove", Arity: 5, Flags: w | oo, ACL: "@list", First: 1, Last: 2, Step: 1, Handler: cmdLMove},
 		{Name: "rpoplpush", Arity: 3, Flags: w | oo, ACL: "@list", First: 1, Last: 2, Step: 1, Handler: cmdLMove},
-		{Name: "lmpop", Arity: -4, Flags: w | mk, ACL: "@list", KeysFunc: mpopKeys(1), Handler: cmdLMPop},
+		{Name: "lmpop", Arity: -4, Flags: w | mk, ACL: "@list", KeysFunc: numKeysAt(1), Handler: cmdLMPop},
 		{Name: "blpop", Arity: -3, Flags: w | ns | bl, ACL: "@list", First: 1, Last: -2, Step: 1, Handler: cmdBPop},
 		{Name: "brpop", Arity: -3, Flags: w | ns | bl, ACL: "@list", First: 1, Last: -2, Step: 1, Handler: cmdBPop},
 		{Name: "blmove", Arity: 6, Flags: w | oo | ns | bl, ACL: "@list", First: 1, Last: 2, Step: 1, Handler: cmdBLMove},
 		{Name: "brpoplpush", Arity: 4, Flags: w | oo | ns | bl, ACL: "@list", First: 1, Last: 2, Step: 1, Handler: cmdBLMove},
-		{Name: "blmpop", Arity: -5, Flags: w | bl | mk, ACL: "@list", KeysFunc: mpopKeys(2), Handler: cmdBLMPop},
-	}
-}
-
-// mpopKeys gives the key positions of LMPOP-style commands, whose numkeys
-// is at position idx: none when numkeys is not valid, as the command then
-// fails before touching a key.
-func mpopKeys(idx int) func(args [][]byte) []int {
-	return func(args [][]byte) []int {
-		if idx >= len(args) {
-			return nil
-		}
-		n, ok := parseInt(args[idx])
-		if !ok || n < 1 || n > int64(len(args)-idx-1) {
-			return nil
-		}
-		pos := make([]int, n)
-		for i := range pos {
-			pos[i] = idx + 1 + i
-		}
-		return pos
+		{Name: "blmpop", Arity: -5, Flags: w | bl | mk, ACL: "@list", KeysFunc: numKeysAt(2), Handler: cmdBLMPop},
 	}
 }
 

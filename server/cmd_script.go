@@ -30,25 +30,6 @@ func scriptCommands() []*Command {
 	}
 }
 
-// numKeysAt gives the key positions of a command whose key count is
-// argument idx (EVAL, FCALL): the keys follow it.
-func numKeysAt(idx int) func(args [][]byte) []int {
-	return func(args [][]byte) []int {
-		if idx >= len(args) {
-			return nil
-		}
-		n, ok := parseInt(args[idx])
-		if !ok || n < 1 || n > int64(len(args)-idx-1) {
-			return nil
-		}
-		pos := make([]int, n)
-		for i := range pos {
-			pos[i] = idx + 1 + i
-		}
-		return pos
-	}
-}
-
 // scriptKeysArgs parses numkeys (argument 2) and splits the rest into
 // keys and arguments, replying the error when it is bad.
 func (c *Client) scriptKeysArgs() (keys, args [][]byte, ok bool) {
@@ -86,25 +67,31 @@ func evalGeneric(c *Client, bySHA, ro bool) {
 			return
 		}
 	}
-	readOnly := ro
-	allowOOM := false
+	run := scriptRun{readOnly: ro}
 	if sc.Shebang {
-		// A script that declares its flags is checked up front, as Redis
-		// 7.0 checks the command flags the shebang gives it.
-		writes := sc.Flags&scripting.FlagNoWrites == 0
-		allowOOM = sc.Flags&scripting.FlagAllowOOM != 0
-		if writes && !allowOOM && c.srv.overMaxMemory(c.srv.config(), !c.allLocked()) {
-			c.writeError(errOOM)
+		if run, ok = c.declaredRun(sc.Flags, ro); !ok {
 			return
 		}
-		if writes && ro {
-			c.writeError(errScriptWriteRO)
-			return
-		}
-		readOnly = readOnly || !writes
 	}
-	c.srv.runScript(c, scriptRun{readOnly: readOnly, allowOOM: allowOOM,
-		exec: func(h scripting.Host, w scripting.ReplyWriter) { eng.Eval(sc, keys, args, h, w) }})
+	run.exec = func(h scripting.Host, w scripting.ReplyWriter) { eng.Eval(sc, keys, args, h, w) }
+	c.srv.runScript(c, run)
+}
+
+// declaredRun checks the flags a script declares (a shebang's, or a
+// function's) up front, as Redis 7.0 checks the command flags they give
+// it, and returns the run's settings.
+func (c *Client) declaredRun(flags scripting.Flags, ro bool) (scriptRun, bool) {
+	writes := flags&scripting.FlagNoWrites == 0
+	allowOOM := flags&scripting.FlagAllowOOM != 0
+	if writes && !allowOOM && c.srv.overMaxMemory(c.srv.config(), !c.allLocked()) {
+		c.writeError(errOOM)
+		return scriptRun{}, false
+	}
+	if writes && ro {
+		c.writeError(errScriptWriteRO)
+		return scriptRun{}, false
+	}
+	return scriptRun{readOnly: ro || !writes, allowOOM: allowOOM}, true
 }
 
 func cmdScriptLoad(c *Client) {

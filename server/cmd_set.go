@@ -30,7 +30,7 @@ func setCommands() []*Command {
 		{Name: "sscan", Arity: -3, Flags: r, ACL: "@set", First: 1, Last: 1, Step: 1, Handler: cmdSScan},
 		{Name: "smembers", Arity: 2, Flags: r, ACL: "@set", First: 1, Last: 1, Step: 1, Handler: cmdSMembers},
 		{Name: "sinter", Arity: -2, Flags: r, ACL: "@set", First: 1, Last: -1, Step: 1, Handler: cmdSInter},
-		{Name: "sintercard", Arity: -3, Flags: r | mk, ACL: "@set", KeysFunc: mpopKeys(1), Handler: cmdSInterCard},
+		{Name: "sintercard", Arity: -3, Flags: r | mk, ACL: "@set", KeysFunc: numKeysAt(1), Handler: cmdSInterCard},
 		{Name: "sinterstore", Arity: -3, Flags: w | oo, ACL: "@set", First: 1, Last: -1, Step: 1, Handler: cmdSInterStore},
 		{Name: "sunion", Arity: -2, Flags: r, ACL: "@set", First: 1, Last: -1, Step: 1, Handler: cmdSUnion},
 		{Name: "sunionstore", Arity: -3, Flags: w | oo, ACL: "@set", First: 1, Last: -1, Step: 1, Handler: cmdSUnionStore},

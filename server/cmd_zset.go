@@ -36,10 +36,10 @@ func zsetCommands() []*Command {
 		{Name: "zscan", Arity: -3, Flags: r, ACL: "@sortedset", First: 1, Last: 1, Step: 1, Handler: cmdZScan},
 		{Name: "zpopmin", Arity: -2, Flags: w | f, ACL: "@sortedset", First: 1, Last: 1, Step: 1, Handler: cmdZPop},
 		{Name: "zpopmax", Arity: -2, Flags: w | f, ACL: "@sortedset", First: 1, Last: 1, Step: 1, Handler: cmdZPop},
-		{Name: "zmpop", Arity: -4, Flags: w | mk, ACL: "@sortedset", KeysFunc: mpopKeys(1), Handler: cmdZMPop},
+		{Name: "zmpop", Arity: -4, Flags: w | mk, ACL: "@sortedset", KeysFunc: numKeysAt(1), Handler: cmdZMPop},
 		{Name: "bzpopmin", Arity: -3, Flags: w | ns | bl | f, ACL: "@sortedset", First: 1, Last: -2, Step: 1, Handler: cmdBZPop},
 		{Name: "bzpopmax", Arity: -3, Flags: w | ns | bl | f, ACL: "@sortedset", First: 1, Last: -2, Step: 1, Handler: cmdBZPop},
-		{Name: "bzmpop", Arity: -5, Flags: w | bl | mk, ACL: "@sortedset", KeysFunc: mpopKeys(2), Handler: cmdBZMPop},
+		{Name: "bzmpop", Arity: -5, Flags: w | bl | mk, ACL: "@sortedset", KeysFunc: numKeysAt(2), Handler: cmdBZMPop},
 	}
 }
 

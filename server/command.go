@@ -247,3 +247,22 @@ func lowerInto(buf, name []byte) []byte {
 	}
 	return low
 }
+
+// numKeysAt gives the key positions of a command whose key count is
+// argument idx (LMPOP, ZMPOP, SINTERCARD, EVAL, FCALL): the keys follow it.
+func numKeysAt(idx int) func(args [][]byte) []int {
+	return func(args [][]byte) []int {
+		if idx >= len(args) {
+			return nil
+		}
+		n, ok := parseInt(args[idx])
+		if !ok || n < 1 || n > int64(len(args)-idx-1) {
+			return nil
+		}
+		pos := make([]int, n)
+		for i := range pos {
+			pos[i] = idx + 1 + i
+		}
+		return pos
+	}
+}
