@@ -190,7 +190,7 @@ func TestScriptAtomicity(t *testing.T) {
 					errs <- "script sum " + r
 					return
 				}
-				if got := sumMGET(c.do(append([]string{"MGET"}, keys...)...)); got != total {
+				if got := sumInts(c.do(append([]string{"MGET"}, keys...)...)); got != total {
 					errs <- fmt.Sprintf("MGET sum %d", got)
 					return
 				}
@@ -202,20 +202,6 @@ func TestScriptAtomicity(t *testing.T) {
 	for e := range errs {
 		t.Fatal(e)
 	}
-}
-
-// sumMGET adds the integers of an MGET reply.
-func sumMGET(reply string) int {
-	total := 0
-	lines := strings.Split(reply, "\r\n")
-	for i := 1; i < len(lines); i++ {
-		if strings.HasPrefix(lines[i], "$") {
-			n, _ := strconv.Atoi(lines[i+1])
-			total += n
-			i++
-		}
-	}
-	return total
 }
 
 // Past busy-reply-threshold other clients get BUSY; SCRIPT KILL stops a
