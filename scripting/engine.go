@@ -48,6 +48,9 @@ type Script struct {
 	// with no-writes, and the OOM and stale checks apply up front).
 	Shebang bool
 	proto   *lua.FunctionProto
+	// assignsGlobal: the code assigns a global somewhere, which must meet
+	// the read-only proxy and its error (State.directEnv).
+	assignsGlobal bool
 }
 
 // SHA1Hex is the hex SHA1 of body, the name Redis gives a script.
@@ -84,7 +87,7 @@ func (e *Engine) Load(body []byte) (*Script, string) {
 	if err != "" {
 		return nil, "ERR Error compiling script (new function): " + err
 	}
-	s = &Script{SHA: sha, Body: string(body), Flags: flags, Shebang: shebang, proto: proto}
+	s = &Script{SHA: sha, Body: string(body), Flags: flags, Shebang: shebang, proto: proto, assignsGlobal: assignsGlobal(proto)}
 	e.mu.Lock()
 	if old := e.scripts[sha]; old != nil {
 		s = old
@@ -173,6 +176,22 @@ func compileChunk(body []byte, source string) (*lua.FunctionProto, string) {
 	// (gopher-lua would build that table on every call).
 	proto.IsVarArg = lua.VarArgIsVarArg
 	return proto, ""
+}
+
+// assignsGlobal reports whether p, or a function defined in it, assigns a
+// global.
+func assignsGlobal(p *lua.FunctionProto) bool {
+	for _, inst := range p.Code {
+		if int(inst>>26) == lua.OP_SETGLOBAL {
+			return true
+		}
+	}
+	for _, f := range p.FunctionPrototypes {
+		if assignsGlobal(f) {
+			return true
+		}
+	}
+	return false
 }
 
 // rand48 is the POSIX drand48 family's generator, which Redis's

@@ -43,10 +43,16 @@ func (e *Engine) Eval(s *Script, keys, args [][]byte, host Host, w ReplyWriter) 
 	if fn == nil {
 		fn = st.L.NewFunctionFromProto(s.proto)
 		fn.Env = st.env
+		if !s.assignsGlobal {
+			fn.Env = st.fastEnv
+		}
 		st.fns[s.proto] = fn
 	}
-	st.globals.RawSetString("KEYS", st.array(keys))
-	st.globals.RawSetString("ARGV", st.array(args))
+	keysT, argvT := st.array(keys), st.array(args)
+	st.globals.RawSetString("KEYS", keysT)
+	st.globals.RawSetString("ARGV", argvT)
+	st.fastEnv.RawSetString("KEYS", keysT)
+	st.fastEnv.RawSetString("ARGV", argvT)
 	run := &Run{Host: host, Resp: 2, name: s.SHA, source: "@user_script"}
 	e.release(st, e.callFunction(st, run, fn, 0, w))
 }
