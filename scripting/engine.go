@@ -41,11 +41,10 @@ func NewEngine() *Engine {
 // Script is a compiled EVAL script.
 type Script struct {
 	SHA   string
-	Body  string
 	Flags Flags // from the shebang line
-	// Shebang tells a script with a "#!" line, which Redis 7 treats as
-	// declaring its flags (no flags then means no writes are allowed only
-	// with no-writes, and the OOM and stale checks apply up front).
+	// Shebang: the script has a "#!lua" line. Redis 7 then checks its
+	// declared flags up front (OOM, *_RO, no-writes); a script without
+	// one keeps the pre-7 rules.
 	Shebang bool
 	proto   *lua.FunctionProto
 	// assignsGlobal: the code assigns a global somewhere, which must meet
@@ -87,7 +86,7 @@ func (e *Engine) Load(body []byte) (*Script, string) {
 	if err != "" {
 		return nil, "ERR Error compiling script (new function): " + err
 	}
-	s = &Script{SHA: sha, Body: string(body), Flags: flags, Shebang: shebang, proto: proto, assignsGlobal: assignsGlobal(proto)}
+	s = &Script{SHA: sha, Flags: flags, Shebang: shebang, proto: proto, assignsGlobal: assignsGlobal(proto)}
 	e.mu.Lock()
 	if old := e.scripts[sha]; old != nil {
 		s = old

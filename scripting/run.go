@@ -145,17 +145,6 @@ func (e *Engine) setCurrent(run *Run) {
 	e.mu.Unlock()
 }
 
-// Running reports whether a script or function runs now, since when, and
-// its name.
-func (e *Engine) Running() (bool, time.Time) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.current == nil {
-		return false, time.Time{}
-	}
-	return true, e.current.started
-}
-
 // Written marks the running script as having changed data: from then on
 // SCRIPT KILL cannot stop it (Redis's UNKILLABLE).
 func (run *Run) Written() { run.killable.Store(false) }

@@ -189,7 +189,6 @@ const (
 	errNumKeysNeg    = "ERR Number of keys can't be negative"
 	errNumKeysTooBig = "ERR Number of keys can't be greater than number of args"
 	errScriptWriteRO = "ERR Can not execute a script with write flag using *_ro command."
-	errScriptOOMFlag = "OOM command not allowed when used memory > 'maxmemory'."
 	// Functions.
 	errFunctionNotFound  = "ERR Function not found"
 	errFnBadNumKeys      = "ERR Bad number of keys provided"
