@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
@@ -22,7 +23,8 @@ type Engine struct {
 	// used_memory_scripts_eval).
 	scriptsBytes int64
 	libs         *Libraries
-	current      *Run // the run in progress
+	current      *Run                // the run in progress
+	cur          atomic.Pointer[Run] // current, for Current's lock-free read
 
 	// rand is math.random's generator. Redis keeps one for the process,
 	// so a script's sequence continues where the previous script left it.

@@ -25,7 +25,10 @@ type Run struct {
 	started time.Time
 	// heapBase is the heap size when the watchdog first saw the run.
 	heapBase int64
-	killable atomic.Bool // false once the script has written (UNKILLABLE)
+	// kill is runKillable until the script writes (runWritten: SCRIPT KILL
+	// answers UNKILLABLE) or is killed (runKilled: it may not write any
+	// more). One atomic word, so a kill and a first write cannot both win.
+	kill atomic.Int32
 }
 
 // Why a run was stopped from outside.
@@ -75,7 +78,7 @@ func (e *Engine) callFunction(st *State, run *Run, fn *lua.LFunction, nargs int,
 	L := st.L
 	run.st = st
 	run.started = time.Now()
-	run.killable.Store(true)
+	run.kill.Store(runKillable)
 	st.run = run
 	e.setCurrent(run)
 
@@ -142,12 +145,24 @@ func truncate(s string, n int) string {
 func (e *Engine) setCurrent(run *Run) {
 	e.mu.Lock()
 	e.current = run
+	e.cur.Store(run)
 	e.mu.Unlock()
 }
 
-// Written marks the running script as having changed data: from then on
-// SCRIPT KILL cannot stop it (Redis's UNKILLABLE).
-func (run *Run) Written() { run.killable.Store(false) }
+// A run's kill states.
+const (
+	runKillable = iota
+	runWritten
+	runKilled
+)
+
+// Written is called before the running script's first write (and any
+// other): from then on SCRIPT KILL cannot stop it (Redis's UNKILLABLE). It
+// reports false when the script has just been killed: the write must not
+// happen, and the script ends at its next instruction.
+func (run *Run) Written() bool {
+	return run.kill.CompareAndSwap(runKillable, runWritten) || run.kill.Load() == runWritten
+}
 
 // KillResult is what SCRIPT KILL / FUNCTION KILL found.
 type KillResult int
@@ -168,11 +183,14 @@ func (e *Engine) Kill(function bool) KillResult {
 		return KillNotBusy
 	}
 	// Redis checks for writes before the kind of script.
-	if !run.killable.Load() {
+	if run.kill.Load() == runWritten {
 		return KillUnkillable
 	}
 	if (run.source == "@user_function") != function {
 		return KillWrongKind
+	}
+	if !run.kill.CompareAndSwap(runKillable, runKilled) && run.kill.Load() == runWritten {
+		return KillUnkillable // it wrote in between
 	}
 	run.st.ctx.stop(errKilled)
 	return KillDone
@@ -230,9 +248,6 @@ func heapBytes() int64 {
 	return int64(s[0].Value.Uint64())
 }
 
-// Current returns the run in progress, or nil.
-func (e *Engine) Current() *Run {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.current
-}
+// Current returns the run in progress, or nil (without taking the lock:
+// the server asks before each write of a script).
+func (e *Engine) Current() *Run { return e.cur.Load() }

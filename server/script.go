@@ -208,8 +208,12 @@ func (h *scriptHost) Call(args [][]byte, resp int) []byte {
 		return []byte("-" + errOOM + "\r\n")
 	}
 	if cmd.Flags&flagWrite != 0 {
+		if !r.eng.Current().Written() {
+			// SCRIPT KILL won the race with this first write: the script
+			// stops at its next instruction, having changed nothing.
+			return []byte("-ERR Script killed by user with SCRIPT KILL...\r\n")
+		}
 		r.wrote = true
-		r.eng.Current().Written()
 	}
 
 	fc.args = args
