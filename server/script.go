@@ -99,6 +99,9 @@ func (s *Server) runScript(c *Client, sr scriptRun) {
 	if inExec {
 		r.all = true
 		fc.locks = append(fc.locks[:0], nil)
+		// Inside a transaction the script's writes join EXEC's block.
+		m := &fc.multi
+		m.nprop, m.first, m.firstDB = c.multi.nprop, c.multi.first, c.multi.firstDB
 	}
 	r.isFn.Store(sr.function)
 	start := time.Since(s.clockBase)
@@ -113,11 +116,13 @@ func (s *Server) runScript(c *Client, sr scriptRun) {
 
 	r.since.Store(0)
 	// The script's writes go out as Redis 7.0 sends them: one alone, two
-	// or more inside MULTI ... EXEC.
-	switch {
-	case fc.multi.nprop == 1:
-		s.propagateArgs(fc.multi.firstDB, fc.multi.first)
-	case fc.multi.nprop > 1:
+	// or more inside MULTI ... EXEC; inside a transaction, EXEC does it.
+	switch m := &fc.multi; {
+	case inExec:
+		c.multi.nprop, c.multi.first, c.multi.firstDB = m.nprop, m.first, m.firstDB
+	case m.nprop == 1:
+		s.propagateArgs(m.firstDB, m.first)
+	case m.nprop > 1:
 		s.propagateArgs(fc.dbIndex, [][]byte{[]byte("EXEC")})
 	}
 	fc.multi = multiState{queue: fc.multi.queue[:0]}

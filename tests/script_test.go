@@ -118,13 +118,16 @@ func TestScriptPropagation(t *testing.T) {
 		{"EVAL", "redis.set_repl(redis.REPL_NONE) redis.call('set', 'hidden', '1')", "0"},
 		{"EVAL", "redis.call('del', 'nokey')", "0"},
 		{"EVAL", "redis.call('set', 'c', '3') redis.set_repl(redis.REPL_NONE) redis.call('set', 'd', '4') redis.set_repl(redis.REPL_ALL) redis.call('set', 'e', '5')", "0"},
+		// Inside a transaction a script's writes join EXEC's one block.
+		{"MULTI"}, {"SET", "f", "6"}, {"EVAL", "redis.call('set', 'g', '7') redis.call('set', 'h', '8')", "0"}, {"EXEC"},
+		{"MULTI"}, {"EVAL", "redis.call('set', 'i', '9')", "0"}, {"EXEC"},
 	} {
 		if r := c.do(cmd...); strings.HasPrefix(r, "-") {
 			t.Fatalf("%v: %q", cmd, r)
 		}
 	}
 	got := strings.Join(propagated(), "|")
-	want := `^set a 1\|MULTI\|incr a\|SET b 2 PXAT \d+\|EXEC\|MULTI\|set c 3\|set e 5\|EXEC$`
+	want := `^set a 1\|MULTI\|incr a\|SET b 2 PXAT \d+\|EXEC\|MULTI\|set c 3\|set e 5\|EXEC\|MULTI\|SET f 6\|set g 7\|set h 8\|EXEC\|set i 9$`
 	if !regexp.MustCompile(want).MatchString(got) {
 		t.Fatalf("propagated %q, want %s", got, want)
 	}
