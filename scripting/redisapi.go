@@ -91,8 +91,8 @@ func (st *State) runOf(L *lua.LState, what string) *Run {
 // call is redis.call (raise) and redis.pcall.
 func (st *State) call(L *lua.LState, raise bool) int {
 	run := st.runOf(L, "redis.call/pcall")
-	args, nums, msg := appendLuaArgs(L, st.argv, st.nums)
-	st.argv, st.nums = args, nums
+	args, nums, msg := appendLuaArgs(L, st.callArgs, st.nums)
+	st.callArgs, st.nums = args, nums
 	if msg != "" {
 		return st.callError(L, errorTable(L, "ERR "+msg), raise)
 	}

@@ -51,13 +51,52 @@ func (e *Engine) Eval(s *Script, keys, args [][]byte, host Host, w ReplyWriter) 
 		}
 		st.fns[s.proto] = fn
 	}
-	keysT, argvT := st.array(keys), st.array(args)
-	st.globals.RawSetString("KEYS", keysT)
-	st.globals.RawSetString("ARGV", argvT)
-	st.fastEnv.RawSetString("KEYS", keysT)
-	st.fastEnv.RawSetString("ARGV", argvT)
+	st.setArgTable("KEYS", &st.keys, keys)
+	st.setArgTable("ARGV", &st.argv, args)
 	run := &Run{Host: host, Resp: 2, name: s.SHA, source: "@user_script"}
 	e.release(st, e.callFunction(st, run, fn, 0, w))
+}
+
+// argTable is a KEYS or ARGV table kept for the next run.
+type argTable struct {
+	t *lua.LTable
+	n int // entries it was given
+}
+
+// setArgTable gives the global name (KEYS or ARGV) the strings items. The
+// previous run's table is refilled when the script left it as it was
+// given (a table cannot outlive its run: every place a script could keep
+// it is read-only); one the script changed is replaced, so nothing a
+// script does to it reaches the next script.
+func (st *State) setArgTable(name string, at *argTable, items [][]byte) {
+	if at.t == nil || !argTableIntact(st.L, at.t, at.n) {
+		at.t, at.n = st.array(items), len(items)
+		st.globals.RawSetString(name, at.t)
+		st.fastEnv.RawSetString(name, at.t)
+		return
+	}
+	for i, b := range items {
+		at.t.RawSetInt(i+1, lua.LString(b))
+	}
+	for i := len(items) + 1; i <= at.n; i++ {
+		at.t.RawSetInt(i, lua.LNil)
+	}
+	at.n = len(items)
+}
+
+// argTableIntact reports whether t has no metatable and no entry past
+// the n it was given (the values of 1..n are overwritten anyway). Asking
+// for the entry after n checks the array's tail and the hash part at once.
+func argTableIntact(L *lua.LState, t *lua.LTable, n int) bool {
+	if L.GetMetatable(t) != lua.LNil {
+		return false
+	}
+	var after lua.LValue = lua.LNil
+	if n > 0 {
+		after = lua.LNumber(n)
+	}
+	k, _ := t.Next(after)
+	return k == lua.LNil
 }
 
 // array makes a Lua array of strings (KEYS, ARGV).

@@ -43,8 +43,10 @@ type State struct {
 	// fastEnv is the global table of scripts that never assign a global
 	// (directEnv).
 	fastEnv *lua.LTable
-	argv    [][]byte // redis.call's arguments, reused
-	nums    []byte   // the text of its number arguments, reused
+	// keys and argv are the KEYS and ARGV tables, reused (setArgTable).
+	keys, argv argTable
+	callArgs   [][]byte // redis.call's arguments, reused
+	nums       []byte   // the text of its number arguments, reused
 }
 
 // Lua's limits, as Redis's Lua has them: LUAI_MAXCALLS nested calls and

@@ -450,3 +450,23 @@ func TestScriptSlowlogAndStats(t *testing.T) {
 		}
 	}
 }
+
+// KEYS and ARGV are fresh for every script: what one script does to them
+// (extra entries, fields, a metatable, a shorter array) never shows in the
+// next one. Shoal refills the previous tables when they are untouched.
+func TestScriptArgTablesFresh(t *testing.T) {
+	p := newPair(t)
+	check := "return {KEYS.foo == nil, KEYS[3] == nil, ARGV[2] == nil, rawget(ARGV, 9) == nil, #KEYS, #ARGV, KEYS[1], ARGV[1], getmetatable(ARGV) == nil}"
+	for _, spoil := range []string{
+		"KEYS.foo = 1 return 1",
+		"KEYS[3] = 'x' return 1",
+		"setmetatable(ARGV, {__index = function() return 'leak' end}) return 1",
+		"ARGV[9] = 'y' return 1",
+		"KEYS[1] = nil ARGV[1] = nil return 1",
+		"return 1",
+	} {
+		p.eq("EVAL", spoil, "2", "k1", "k2", "a1", "a2", "a3")
+		p.eq("EVAL", check, "1", "key", "arg")
+		p.eq("EVAL", check, "2", "key", "key2", "arg")
+	}
+}
