@@ -156,9 +156,6 @@ func (run *Run) errorText(err error, stopped error) string {
 		// The context's error surfaces as "user_script:N: <why>"; Redis
 		// reports it as an error of its own at that line.
 		msg = "ERR " + stopped.Error()
-		if stopped == errNoMemory {
-			msg = "ERR " + stopped.Error()
-		}
 	}
 	if source != "" && line != lua.LNil {
 		return msg + " script: " + run.name + ", on " + source + ":" + lineText(line) + "."

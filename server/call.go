@@ -175,11 +175,7 @@ func (c *Client) call(cmd *Command) {
 func (c *Client) run(cmd *Command) {
 	if !c.lockFor(cmd) {
 		// It waited for a shard a script holds, past busy-reply-threshold.
-		msg := c.srv.busyError(cmd)
-		if msg == "" { // the script ended meanwhile
-			msg = errBusyScript
-		}
-		c.writeError(msg)
+		c.writeError(c.srv.busyText())
 		cmd.stats.rejected.Add(1)
 		return
 	}

@@ -122,7 +122,6 @@ func (s *Server) afterCall(c *Client, cmd *Command, start time.Time, dur time.Du
 	if cfg.LatencyTracking {
 		cmd.stats.hist.record(us)
 	}
-
 	if cfg.SlowlogSlowerThan >= 0 && us >= cfg.SlowlogSlowerThan && cmd.Flags&flagSkipSlowlog == 0 {
 		s.ext.slowlog.add(c, cmd, start, us, cfg.SlowlogMaxLen)
 	}
@@ -237,11 +236,7 @@ func cmdShutdown(c *Client) {
 	}
 	if !nosave && c.srv.scriptState() == scriptPastThreshold {
 		// Past busy-reply-threshold only SHUTDOWN NOSAVE may stop a script.
-		msg := errBusyScript
-		if c.srv.scripts.isFn.Load() {
-			msg = errBusyFunction
-		}
-		c.writeError(msg)
+		c.writeError(c.srv.busyText())
 		return
 	}
 	if abort {

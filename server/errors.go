@@ -189,6 +189,12 @@ const (
 	errNumKeysNeg    = "ERR Number of keys can't be negative"
 	errNumKeysTooBig = "ERR Number of keys can't be greater than number of args"
 	errScriptWriteRO = "ERR Can not execute a script with write flag using *_ro command."
+	// Refusals of a command a script calls (redis.call).
+	errScriptUnknownCmd = "ERR Unknown Redis command called from script"
+	errScriptArity      = "ERR Wrong number of args calling Redis command from script"
+	errScriptNotAllowed = "ERR This Redis command is not allowed from script"
+	errScriptReadOnly   = "ERR Write commands are not allowed from read-only scripts."
+	errScriptKilled     = "ERR Script killed by user with SCRIPT KILL..."
 	// Functions.
 	errFunctionNotFound  = "ERR Function not found"
 	errFnBadNumKeys      = "ERR Bad number of keys provided"

@@ -114,16 +114,7 @@ func (c *Client) writeDouble(f float64) {
 }
 
 // writeVerbatim is a RESP3 verbatim string of format "txt", a bulk in RESP2.
-func (c *Client) writeVerbatim(s string) {
-	if c.resp == 3 {
-		c.out = appendPrefix(c.out, '=', len(s)+4)
-		c.out = append(c.out, "txt:"...)
-		c.out = append(c.out, s...)
-		c.out = append(c.out, '\r', '\n')
-		return
-	}
-	c.out = redcon.AppendBulkString(c.out, s)
-}
+func (c *Client) writeVerbatim(s string) { c.writeVerbatimFormat("txt", s) }
 
 // writeBigNumber is a RESP3 big number, a bulk string in RESP2.
 func (c *Client) writeBigNumber(s string) {

@@ -36,7 +36,6 @@ type scriptRunner struct {
 	isFn  atomic.Bool // the running script is a function (FUNCTION KILL)
 
 	// The run in progress, owned by the goroutine running it.
-	caller     *Client
 	readOnly   bool // no-writes, or EVAL_RO/FCALL_RO
 	allowOOM   bool
 	oomAtStart bool
@@ -89,7 +88,7 @@ func (s *Server) runScript(c *Client, sr scriptRun) {
 	}
 	fc := r.fake
 	r.runNo++
-	r.caller, r.readOnly, r.allowOOM, r.wrote = c, sr.readOnly, sr.allowOOM, false
+	r.readOnly, r.allowOOM, r.wrote = sr.readOnly, sr.allowOOM, false
 	r.repl = scripting.ReplAOF | scripting.ReplReplica
 	cfg := s.config()
 	r.oomAtStart = s.overMaxMemory(cfg, !inExec)
@@ -127,7 +126,6 @@ func (s *Server) runScript(c *Client, sr scriptRun) {
 	}
 	fc.multi = multiState{queue: fc.multi.queue[:0]}
 	r.releaseLocks(inExec)
-	r.caller = nil
 	if !inExec {
 		r.mu.Unlock()
 	}
@@ -187,43 +185,15 @@ type scriptHost struct {
 func (h *scriptHost) Call(args [][]byte, resp int) []byte {
 	r, s := h.r, h.s
 	fc := r.fake
-	// Scripts repeat their commands: check the last one before the table.
-	cmd := fc.cmdCache
-	if cmd == nil || !eqFold(args[0], cmd.Name) {
-		cmd = s.commands.lookup(args[0])
-		fc.cmdCache = cmd
+	fc.out = fc.out[:0]
+	cmd := s.scriptCommand(fc, args)
+	if msg := r.refuse(cmd, args); msg != "" {
+		// Not counted in errorstats here: the script's reply is.
+		fc.out = append(append(append(fc.out, '-'), msg...), '\r', '\n')
+		return fc.out
 	}
-	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
-		cmd = cmd.lookupSub(args[1])
-	}
-	switch {
-	case cmd == nil:
-		return []byte("-ERR Unknown Redis command called from script\r\n")
-	case (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity:
-		return []byte("-ERR Wrong number of args calling Redis command from script\r\n")
-	case cmd.Flags&flagNoScript != 0:
-		return []byte("-ERR This Redis command is not allowed from script\r\n")
-	}
-	if cmd.Flags&flagWrite != 0 {
-		if r.readOnly {
-			return []byte("-ERR Write commands are not allowed from read-only scripts.\r\n")
-		}
-	}
-	if !r.allowOOM && r.oomAtStart && !r.wrote && cmd.Flags&flagDenyOOM != 0 {
-		return []byte("-" + errOOM + "\r\n")
-	}
-	if cmd.Flags&flagWrite != 0 {
-		if !r.eng.Current().Written() {
-			// SCRIPT KILL won the race with this first write: the script
-			// stops at its next instruction, having changed nothing.
-			return []byte("-ERR Script killed by user with SCRIPT KILL...\r\n")
-		}
-		r.wrote = true
-	}
-
 	fc.args = args
 	r.lockFor(s, cmd)
-	fc.out = fc.out[:0]
 	fc.resp = resp
 	fc.noProp = r.repl&scripting.ReplReplica == 0
 	fc.call(cmd)
@@ -259,6 +229,47 @@ func (r *scriptRunner) lockFor(s *Server, cmd *Command) {
 	}
 }
 
+// scriptCommand looks up the command (or subcommand) args name, checking
+// the last one a script called first: scripts repeat their commands.
+func (s *Server) scriptCommand(fc *Client, args [][]byte) *Command {
+	cmd := fc.cmdCache
+	if cmd == nil || !eqFold(args[0], cmd.Name) {
+		cmd = s.commands.lookup(args[0])
+		fc.cmdCache = cmd
+	}
+	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
+		cmd = cmd.lookupSub(args[1])
+	}
+	return cmd
+}
+
+// refuse runs Redis's checks on a command a script calls, in its order,
+// and returns the error, or "" when it may run. A write that passes marks
+// the script as having written.
+func (r *scriptRunner) refuse(cmd *Command, args [][]byte) string {
+	switch {
+	case cmd == nil:
+		return errScriptUnknownCmd
+	case (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity:
+		return errScriptArity
+	case cmd.Flags&flagNoScript != 0:
+		return errScriptNotAllowed
+	case cmd.Flags&flagWrite != 0 && r.readOnly:
+		return errScriptReadOnly
+	case !r.allowOOM && r.oomAtStart && !r.wrote && cmd.Flags&flagDenyOOM != 0:
+		return errOOM
+	}
+	if cmd.Flags&flagWrite != 0 {
+		if !r.eng.Current().Written() {
+			// SCRIPT KILL won the race with this first write: the script
+			// stops at its next instruction, having changed nothing.
+			return errScriptKilled
+		}
+		r.wrote = true
+	}
+	return ""
+}
+
 func (h *scriptHost) SetRepl(flags int) { h.r.repl = flags }
 
 func (h *scriptHost) Log(level int, msg string) {
@@ -266,19 +277,21 @@ func (h *scriptHost) Log(level int, msg string) {
 }
 
 func (h *scriptHost) ACLCheck(args [][]byte) (known, allowed bool) {
-	cmd := h.s.commands.lookup(args[0])
-	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
-		cmd = cmd.lookupSub(args[1])
-	}
+	cmd := h.s.scriptCommand(h.r.fake, args)
 	return cmd != nil, cmd != nil
 }
 
 // busyError is the reply to a command refused while a script runs past
 // busy-reply-threshold, or "" when it may run.
 func (s *Server) busyError(cmd *Command) string {
-	if s.scripts.since.Load() == 0 || cmd.Flags&flagAllowBusy != 0 || s.scriptState() != scriptPastThreshold {
+	if cmd.Flags&flagAllowBusy != 0 || s.scriptState() != scriptPastThreshold {
 		return ""
 	}
+	return s.busyText()
+}
+
+// busyText is Redis's BUSY reply for the kind of script that runs.
+func (s *Server) busyText() string {
 	if s.scripts.isFn.Load() {
 		return errBusyFunction
 	}
