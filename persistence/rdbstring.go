@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"encoding/binary"
+	"io"
 	"strconv"
 )
 
@@ -67,22 +68,54 @@ func AppendString(dst, s []byte, z *LZF) []byte {
 	return append(dst, s...)
 }
 
-// Reader reads RDB encodings from a buffer. Every read reports whether
-// the buffer held what was asked.
+// Reader reads RDB encodings from a byte slice or, with a bounded buffer,
+// from an io.Reader. Every read reports whether the input held what was
+// asked. Slices it returns may alias its buffer: from a stream they are
+// valid only until the next read.
 type Reader struct {
-	buf []byte
-	pos int
+	buf    []byte
+	pos    int
+	src    io.Reader // nil when reading a byte slice
+	err    error     // the stream's first error
+	crc    uint64    // CRC-64 of buf[:crcPos] and everything discarded before it
+	crcPos int
 }
+
+// streamChunk is how much a stream reader asks its source for at a time.
+const streamChunk = 64 << 10
 
 // NewReader reads from b.
 func NewReader(b []byte) *Reader { return &Reader{buf: b} }
 
-// Remaining is the number of bytes not read yet.
+// NewStreamReader reads from src through a buffer that grows only as data
+// arrives, so a huge declared length fails at the end of the input rather
+// than allocating.
+func NewStreamReader(src io.Reader) *Reader {
+	return &Reader{src: src, buf: make([]byte, 0, streamChunk)}
+}
+
+// Remaining is the number of bytes not read yet; from a stream, only
+// those already buffered.
 func (r *Reader) Remaining() int { return len(r.buf) - r.pos }
+
+// CRC is the CRC-64 of every byte consumed so far.
+func (r *Reader) CRC() uint64 {
+	r.crc = CRC64(r.crc, r.buf[r.crcPos:r.pos])
+	r.crcPos = r.pos
+	return r.crc
+}
+
+// Err is the error the stream failed with, if any (nil at a plain EOF).
+func (r *Reader) Err() error {
+	if r.err == io.EOF || r.err == io.ErrUnexpectedEOF {
+		return nil
+	}
+	return r.err
+}
 
 // ReadType reads one byte: an RDB type or opcode.
 func (r *Reader) ReadType() (byte, bool) {
-	if r.pos >= len(r.buf) {
+	if r.pos >= len(r.buf) && !r.fill(1) {
 		return 0, false
 	}
 	r.pos++
@@ -90,12 +123,38 @@ func (r *Reader) ReadType() (byte, bool) {
 }
 
 func (r *Reader) next(n uint64) ([]byte, bool) {
-	if n > uint64(r.Remaining()) {
+	if n > uint64(r.Remaining()) && (n > 1<<62 || !r.fill(int(n))) {
 		return nil, false
 	}
 	b := r.buf[r.pos : r.pos+int(n)]
 	r.pos += int(n)
 	return b, true
+}
+
+// fill makes at least n unread bytes buffered, reading from the stream.
+// The consumed bytes are dropped (after going into the CRC) and the
+// buffer grows at most to twice what has actually arrived.
+func (r *Reader) fill(n int) bool {
+	if r.src == nil || r.err != nil {
+		return false
+	}
+	r.CRC()
+	unread := copy(r.buf[:cap(r.buf)], r.buf[r.pos:])
+	r.buf, r.pos, r.crcPos = r.buf[:unread], 0, 0
+	for len(r.buf) < n {
+		if len(r.buf) == cap(r.buf) {
+			grown := make([]byte, len(r.buf), min(max(2*cap(r.buf), streamChunk), n+streamChunk))
+			copy(grown, r.buf)
+			r.buf = grown
+		}
+		m, err := r.src.Read(r.buf[len(r.buf):cap(r.buf)])
+		r.buf = r.buf[:len(r.buf)+m]
+		if err != nil && len(r.buf) < n {
+			r.err = err
+			return false
+		}
+	}
+	return true
 }
 
 // ReadLen reads a length. encoded reports a special string encoding,

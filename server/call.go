@@ -67,8 +67,18 @@ func (c *Client) dispatch(args [][]byte) {
 		c.reject(cmd, errOOM)
 		return
 	}
+	if s.persist.diskErr.Load() && (cmd.Flags&flagWrite != 0 || cmd.Name == "ping" || (cmd.Name == "exec" && c.multi.flags&flagWrite != 0)) {
+		if msg := s.diskError(); msg != "" {
+			c.reject(cmd, msg)
+			return
+		}
+	}
 	if c.has(clientPubSub) && c.resp == 2 && cmd.Flags&flagSubscribeOK == 0 {
 		c.reject(cmd, strings.Replace(errOnlyInSubscribe, "%s", cmd.FullName(), 1))
+		return
+	}
+	if s.persist.loading.Load() && (cmd.Flags&flagLoading == 0 || (cmd.Name == "exec" && c.multi.loadingDenied)) {
+		c.reject(cmd, errLoading)
 		return
 	}
 	if msg := s.busyError(cmd); msg != "" {

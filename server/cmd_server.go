@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,11 +86,8 @@ type serverExt struct {
 	monMu    sync.Mutex
 	monitors map[*Client]*monitorFeed
 	mem      memTracker
-	// shutdownAsked makes SHUTDOWN idempotent while the owner stops us;
-	// shutdownSave/NoSave record its SAVE / NOSAVE option for the owner.
-	shutdownAsked  atomic.Bool
-	shutdownSave   atomic.Bool
-	shutdownNoSave atomic.Bool
+	// shutdownAsked makes SHUTDOWN idempotent while the owner stops us.
+	shutdownAsked atomic.Bool
 
 	infoHooks  sync.Map // section name -> func() string
 	rates      rateSampler
@@ -149,6 +145,9 @@ func cmdFlushAll(c *Client) {
 	}
 	c.srv.invalidateAll(c)
 	c.srv.ext.mem.reset()
+	// A BGSAVE of the old data must not land after this (Redis kills its
+	// child), and with save points the file on disk is emptied at once.
+	c.srv.resetRDBAfterFlush()
 	c.dirty++
 	c.writeOK()
 }
@@ -214,15 +213,17 @@ func cmdTime(c *Client) {
 
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 func cmdShutdown(c *Client) {
-	var nosave, save, abort bool
+	var nosave, save, abort, force bool
 	for _, a := range c.args[1:] {
 		switch {
 		case eqFold(a, "nosave"):
 			nosave = true
 		case eqFold(a, "save"):
 			save = true
-		case eqFold(a, "now"), eqFold(a, "force"):
-			// No replicas are waited for, so NOW and FORCE change nothing.
+		case eqFold(a, "now"):
+			// No replicas are waited for, so NOW changes nothing.
+		case eqFold(a, "force"):
+			force = true
 		case eqFold(a, "abort"):
 			abort = true
 		default:
@@ -245,24 +246,40 @@ func cmdShutdown(c *Client) {
 		return
 	}
 	s := c.srv
+	if s.ext.shutdownAsked.Load() {
+		c.closeAfterReply = true
+		return
+	}
+	if err := s.prepareForShutdown(save, nosave); err != nil && !force {
+		c.writeError(errShutdownFailed)
+		return
+	}
 	// Redis closes the connection without a reply when it exits.
 	c.closeAfterReply = true
 	if s.ext.shutdownAsked.Swap(true) {
 		return
 	}
-	s.ext.shutdownSave.Store(save)
-	s.ext.shutdownNoSave.Store(nosave)
 	if fn := s.shutdownFn; fn != nil {
 		fn()
 		return
 	}
-	go s.Shutdown(context.Background())
+	go s.Close()
 }
 
-// ShutdownSaveMode reports the SAVE / NOSAVE option of the SHUTDOWN that
-// stopped the server (both false: save if save points are configured).
-func (s *Server) ShutdownSaveMode() (save, nosave bool) {
-	return s.ext.shutdownSave.Load(), s.ext.shutdownNoSave.Load()
+// prepareForShutdown stops a running BGSAVE and saves when asked to (SAVE)
+// or when save points are set (unless NOSAVE), as Redis's
+// prepareForShutdown. An error means the data could not be saved.
+func (s *Server) prepareForShutdown(save, nosave bool) error {
+	s.abortBgsave()
+	if nosave || (!save && s.config().Save == "") {
+		return s.shutdownAOF()
+	}
+	s.log.Notice("Saving the final RDB snapshot before exiting.")
+	if err := s.saveSync(); err != nil {
+		s.log.Warning("Error trying to save the DB, can't exit.")
+		return err
+	}
+	return s.shutdownAOF()
 }
 
 // helpReply writes a HELP subcommand's reply the way Redis's

@@ -193,6 +193,7 @@ func allFamilies() [][]*Command {
 		pubsubCommands(),
 		scriptCommands(),
 		functionCommands(),
+		persistCommands(),
 	}
 }
 

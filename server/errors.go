@@ -205,6 +205,12 @@ const (
 	errFnListNoName      = "ERR library name argument was not given"
 	errFnRestoreNotFn    = "ERR given type is not a function"
 	errFnRestorePayload  = "ERR Failed loading library payload"
+	// Persistence.
+	errBgsaveInProgress = "ERR Background save already in progress"
+	errBgsaveOtherChild = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+	errMisconf          = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+	errLoading          = "LOADING Redis is loading the dataset in memory"
+	errShutdownFailed   = "ERR Errors trying to SHUTDOWN. Check logs."
 )
 
 // errUnknownCommand is Redis's reply for a command name it does not know: the

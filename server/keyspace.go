@@ -41,6 +41,12 @@ func (c *Client) lookup(key []byte, touch bool) *Entry {
 	if touch {
 		c.touch(e)
 	}
+	if !c.rlock {
+		// Under a write lock the caller may change what it read
+		// (SET ... GET, a script's later command): a snapshot that has
+		// not written the entry yet gets its value first.
+		sh.preserve(h, e)
+	}
 	return e
 }
 
@@ -58,6 +64,7 @@ func (c *Client) lookupWrite(key []byte) *Entry {
 	}
 	c.touch(e)
 	c.noteWrite(key)
+	sh.preserve(h, e)
 	return e
 }
 
@@ -111,6 +118,7 @@ func (c *Client) overwrite(key []byte, old *Entry, val []byte, keepTTL bool) *En
 func (c *Client) storeStr(sh *shard, h uint64, old *Entry, key, val []byte, keepTTL bool) *Entry {
 	c.noteWrite(key)
 	if old != nil && old.Type == TypeString && (old.exp == 0 || (keepTTL && old.exp > c.now)) {
+		sh.preserve(h, old)
 		sh.mem -= old.memUsage()
 		old.setStr(val)
 		sh.mem += old.memUsage()

@@ -28,6 +28,8 @@ type multiState struct {
 	queue  []queuedCmd
 	flags  Flags // union of the queued commands' flags (EXEC's OOM and pause checks)
 	doomed bool  // a command failed to queue: EXEC answers EXECABORT
+	// loadingDenied: a queued command is refused while loading, so EXEC is.
+	loadingDenied bool
 	// Set while EXEC runs the queue.
 	running bool
 	now     int64 // the transaction's frozen clock, as Redis's
@@ -94,6 +96,7 @@ func (c *Client) queue(cmd *Command) {
 	}
 	q.cmd, q.buf, q.args, q.key0 = cmd, buf, args, 0
 	m.flags |= cmd.Flags
+	m.loadingDenied = m.loadingDenied || cmd.Flags&flagLoading == 0
 	c.nqueued.Store(int32(len(c.multi.queue)))
 	c.writeStatus("QUEUED")
 }

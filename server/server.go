@@ -61,6 +61,7 @@ type Server struct {
 	ext     serverExt     // state owned by the server-family commands (slowlog, ...)
 	scripts *scriptRunner // Lua scripts and functions (script.go)
 	pause   clientPause   // CLIENT PAUSE state
+	persist persistState  // snapshots and RDB files (rdb.go, snapshot.go)
 }
 
 // New makes a server from cfg; nothing listens until Start.
@@ -85,6 +86,9 @@ func New(cfg *Config) *Server {
 	s.updateClocks()
 	s.initExt()
 	s.scripts = newScriptRunner(s)
+	s.persist.lastSave = time.Now() // at start-up the data counts as saved, as in Redis
+	s.persist.lastBgOK = true
+	s.persist.lastBgSecs = -1
 	return s
 }
 
@@ -261,6 +265,7 @@ func (s *Server) Close() error {
 	// (SHUTDOWN NOSAVE is how Redis stops an UNKILLABLE one).
 	s.scripts.eng.Abort()
 	s.wg.Wait()
+	s.abortBgsave()
 	return nil
 }
 
@@ -269,8 +274,16 @@ func (s *Server) Close() error {
 func (s *Server) SetScriptMemoryLimit(n int64) { s.scripts.eng.SetMemoryLimit(n) }
 
 // Shutdown is a clean stop as SIGTERM/SIGINT ask for it.
+// It saves first as Redis does (save points set): if that fails the
+// server keeps running and the error is returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.log.Warning("User requested shutdown...")
+	if !s.ext.shutdownAsked.Load() {
+		if err := s.prepareForShutdown(false, false); err != nil {
+			s.log.Warning("SIGTERM received but errors trying to shut down the server, check the logs for more information")
+			return err
+		}
+	}
 	err := s.Close()
 	s.log.Warning("Redis is now ready to exit, bye bye...")
 	return err
@@ -375,6 +388,7 @@ func (s *Server) cron() {
 		tick++
 		s.updateClocks()
 		s.activeExpireCycle()
+		s.saveCron()
 		if tick%hz == 0 {
 			s.closeIdleClients()
 		}

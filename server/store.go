@@ -27,12 +27,12 @@ import (
 //
 // Point-in-time snapshots (BGSAVE, a replica's full sync) do not need a copy
 // of the table: a snapshot walks each shard in hash order, so at any moment
-// "not yet written" is exactly "hash above the walk's cursor in this shard".
-// A write to such an entry first hands the entry's current value to the
-// snapshot (the version shards count makes the check cheap), then changes
-// it. This is design.md's shape (b), with the walk order for free; values
-// changed in place (APPEND, SETRANGE, later lists and sets) go through the
-// same hand-off.
+// "not yet written" is exactly "hash at or above the walk's cursor in this
+// shard". A write to such an entry first hands the entry's current value to
+// the snapshot, then changes it; the entry's generation stamp (born) tells
+// the walk to skip it, and skips entries created after the cut. This is
+// design.md's shape (b), with the walk order for free; values changed in
+// place go through the same hand-off (snapshot.go).
 
 // nShards is the number of shards per database: a power of two that divides
 // Redis Cluster's 16384 slots, so keys with the same {hash tag} share a shard.
@@ -73,8 +73,12 @@ type Entry struct {
 	// access, or under an LFU policy the minutes of the last decrement << 8 |
 	// the logarithmic counter. Atomic: readers touch it under a read lock.
 	access atomic.Uint32
-	exp    int64 // expiry as unix milliseconds; 0 = no TTL
-	obj    any   // the value of a non-string key
+	// born is the snapshot generation the entry belongs to: one created
+	// during a snapshot, or handed to it, is not the snapshot's to write.
+	// It fills padding: Entry stays 64 bytes.
+	born uint32
+	exp  int64 // expiry as unix milliseconds; 0 = no TTL
+	obj  any   // the value of a non-string key
 }
 
 // Key returns the key, aliasing the entry's memory.
@@ -183,6 +187,10 @@ type shard struct {
 	// scriptRun is the number of the script run holding this shard's
 	// lock, written and read only by that run (script.go).
 	scriptRun uint64
+	// snap is the snapshot still walking this shard's table, or nil
+	// (snapshot.go): every change to an entry it has not written yet
+	// first hands the entry's value to it.
+	snap *shardSnap
 }
 
 func (s *shard) init() {
@@ -199,6 +207,9 @@ func (s *shard) get(h uint64, key []byte) *Entry {
 
 // put inserts e, which must not be present.
 func (s *shard) put(h uint64, e *Entry) {
+	if s.snap != nil {
+		e.born = s.snap.sn.gen
+	}
 	s.table.Insert(h, e)
 	if e.exp != 0 {
 		s.exp.Set(expItem{e.exp, h, e})
@@ -209,6 +220,7 @@ func (s *shard) put(h uint64, e *Entry) {
 
 // remove deletes e, which must be present.
 func (s *shard) remove(h uint64, e *Entry) {
+	s.preserve(h, e)
 	s.table.Delete(h, e.kv[:e.klen])
 	if e.exp != 0 {
 		s.exp.Delete(expItem{e.exp, h, e})
@@ -222,6 +234,7 @@ func (s *shard) setExpire(h uint64, e *Entry, at int64) {
 	if e.exp == at {
 		return
 	}
+	s.preserve(h, e)
 	if e.exp != 0 {
 		s.exp.Delete(expItem{e.exp, h, e})
 	}
@@ -299,6 +312,7 @@ func (db *DB) size(locked bool) int {
 func (db *DB) clear() {
 	for i := range db.shards {
 		s := &db.shards[i]
+		s.detachSnapshot()
 		s.table.Clear()
 		s.exp.Clear()
 		s.mem = 0
@@ -313,6 +327,9 @@ func (db *DB) swapWith(o *DB) {
 		a.table, b.table = b.table, a.table
 		a.exp, b.exp = b.exp, a.exp
 		a.mem, b.mem = b.mem, a.mem
+		a.snap, b.snap = b.snap, a.snap
+		a.snap.moveTo(a)
+		b.snap.moveTo(b)
 		a.version++
 		b.version++
 	}

@@ -78,22 +78,38 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	select {
-	case sig := <-stop:
-		name := "SIGTERM"
-		if sig == syscall.SIGINT {
-			name = "SIGINT"
-		}
-		fmt.Printf("%d:signal-handler (%d) Received %s scheduling shutdown...\n", os.Getpid(), time.Now().Unix(), name)
-	case <-shutdown:
-	}
-	// A second signal while shutting down exits at once, as Redis does.
-	go func() {
-		<-stop
-		fmt.Printf("%d:signal-handler (%d) You insist... exiting now.\n", os.Getpid(), time.Now().Unix())
+	// As Redis, the server listens while it loads: clients get LOADING.
+	if err := srv.LoadData(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
-	}()
-	srv.Shutdown(context.Background())
+	}
+	for {
+		select {
+		case sig := <-stop:
+			name := "SIGTERM"
+			if sig == syscall.SIGINT {
+				name = "SIGINT"
+			}
+			fmt.Printf("%d:signal-handler (%d) Received %s scheduling shutdown...\n", os.Getpid(), time.Now().Unix(), name)
+		case <-shutdown:
+		}
+		// A second signal while shutting down exits at once, as Redis does.
+		finished := make(chan struct{})
+		go func() {
+			select {
+			case <-stop:
+				fmt.Printf("%d:signal-handler (%d) You insist... exiting now.\n", os.Getpid(), time.Now().Unix())
+				os.Exit(1)
+			case <-finished:
+			}
+		}()
+		err := srv.Shutdown(context.Background())
+		close(finished)
+		// When the final save fails the server keeps running, as Redis's.
+		if err == nil {
+			return
+		}
+	}
 }
 
 // errText is strerror's wording for the common cases.
