@@ -113,6 +113,21 @@ func (t *Table[T]) Insert(h uint64, item T) {
 	t.n++
 }
 
+// Reserve grows the table so that n items in all fit without a resize:
+// loading a file whose count is announced builds each table once.
+func (t *Table[T]) Reserve(n int) {
+	bits := uint(minTableBits)
+	for n >= (1<<bits)*7/8 {
+		bits++
+	}
+	switch {
+	case t.slots == nil:
+		t.init(bits)
+	case bits > t.bits:
+		t.resize(bits)
+	}
+}
+
 // tryInsert places the item in order; false if its run would overflow.
 func (t *Table[T]) tryInsert(tag uint64, item T) bool {
 	i := t.home(tag &^ occupied)

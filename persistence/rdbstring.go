@@ -43,7 +43,7 @@ func AppendLen(dst []byte, n uint64) []byte {
 // anything else as length and bytes.
 func AppendString(dst, s []byte, z *LZF) []byte {
 	if len(s) <= 11 {
-		if v, err := strconv.ParseInt(string(s), 10, 64); err == nil && strconv.FormatInt(v, 10) == string(s) {
+		if v, ok := canonicalInt(s); ok {
 			switch {
 			case v >= -1<<7 && v < 1<<7:
 				return append(dst, encValue<<6|encInt8, byte(v))
@@ -66,6 +66,34 @@ func AppendString(dst, s []byte, z *LZF) []byte {
 	}
 	dst = AppendLen(dst, uint64(len(s)))
 	return append(dst, s...)
+}
+
+// canonicalInt parses s if it is an integer written the one way Redis
+// would print it (no sign on zero, no leading zeros, no '+'), without the
+// allocation of a failed strconv parse: most keys are not numbers.
+func canonicalInt(s []byte) (int64, bool) {
+	if len(s) == 0 || len(s) > 11 {
+		return 0, false
+	}
+	neg := s[0] == '-'
+	d := s
+	if neg {
+		d = s[1:]
+	}
+	if len(d) == 0 || (d[0] == '0' && len(s) > 1) {
+		return 0, false
+	}
+	var v int64
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // Reader reads RDB encodings from a byte slice or, with a bounded buffer,

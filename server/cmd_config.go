@@ -150,6 +150,7 @@ func (s *Server) configChanged(old, next *Config) {
 	if next.SlowlogMaxLen < old.SlowlogMaxLen {
 		s.ext.slowlog.trim(next.SlowlogMaxLen)
 	}
+	s.aofConfigChanged(old, next)
 }
 
 // rebind is CONFIG SET port/bind: listen on the new addresses first and

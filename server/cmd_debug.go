@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -61,6 +62,8 @@ func cmdDebug(c *Client) {
 		debugProtocol(c)
 	case sub == "populate" && n >= 3 && n <= 5:
 		debugPopulate(c)
+	case sub == "reload":
+		debugReload(c)
 	case sub == "quicklist-packed-threshold" && n == 3, sub == "set-skip-checksum-validation" && n == 3,
 		sub == "pause-cron" && n == 3, sub == "replybuffer" && n == 4:
 		// Tuning knobs of Redis internals Shoal does not have: accepted.
@@ -257,6 +260,59 @@ func debugPopulate(c *Client) {
 	c.writeOK()
 }
 
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the databases, load
+// the file back. DEBUG holds no lock (flagNoLock): each step takes its own.
+func debugReload(c *Client) {
+	save, flush, merge := true, true, false
+	for _, a := range c.args[2:] {
+		switch {
+		case eqFold(a, "merge"):
+			merge = true
+		case eqFold(a, "noflush"):
+			flush = false
+		case eqFold(a, "nosave"):
+			save = false
+		default:
+			c.writeError(errDebugReloadOpts)
+			return
+		}
+	}
+	s := c.srv
+	if c.allLocked() {
+		// Inside EXEC every shard is held: the save's walk and the load's
+		// workers would wait for them forever. (Redis allows it.)
+		c.writeError("ERR DEBUG RELOAD is not supported inside MULTI/EXEC")
+		return
+	}
+	if save {
+		if err := s.saveSync(); err != nil {
+			c.writeError("ERR")
+			return
+		}
+	}
+	if flush {
+		// Everything goes, functions included, as Redis's emptyData.
+		s.lockAll()
+		for _, db := range s.dbs {
+			db.clear()
+		}
+		s.scripts.eng.FunctionFlush()
+		s.unlockAll()
+	}
+	f, err := os.Open(s.rdbPath())
+	if err == nil {
+		err = s.loadRDBFrom(f, merge, 0)
+		f.Close()
+	}
+	if err != nil {
+		s.log.Warning("%v", err)
+		c.writeError(errDebugReloadLoad)
+		return
+	}
+	s.log.Warning("DB reloaded by DEBUG RELOAD")
+	c.writeOK()
+}
+
 func debugHelp(c *Client) {
 	c.helpReply("debug", []string{
 		"CHANGE-REPL-ID",
@@ -278,6 +334,19 @@ func debugHelp(c *Client) {
 		"    Reply with a test value of the specified type. <type> can be: string,",
 		"    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
 		"    true, false.",
+		"RELOAD [option ...]",
+		"    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+		"    * MERGE: conflicting keys will be loaded from RDB.",
+		"    * NOFLUSH: the existing database will not be removed before load, but",
+		"      conflicting keys will generate an exception and kill the server.",
+		"    * NOSAVE: the database will be loaded from an existing RDB file.",
+		"    Examples:",
+		"    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+		"      the database.",
+		"    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+		"      existing RDB file.",
+		"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+		"      file to the database.",
 		"SET-ACTIVE-EXPIRE <0|1>",
 		"    Setting it to 0 disables expiring keys in background when they are not",
 		"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

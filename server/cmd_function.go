@@ -177,10 +177,8 @@ const (
 )
 
 func cmdFunctionDump(c *Client) {
-	var z *persistence.LZF
-	if c.srv.config().other["rdbcompression"] != "no" {
-		z = new(persistence.LZF)
-	}
+	z := c.srv.lzf()
+	defer c.srv.putLZF(z)
 	var p []byte
 	for _, lib := range c.srv.scripts.eng.FunctionLibraries() {
 		p = append(p, rdbOpFunction)

@@ -194,6 +194,8 @@ func allFamilies() [][]*Command {
 		scriptCommands(),
 		functionCommands(),
 		persistCommands(),
+		aofCommands(),
+		dumpCommands(),
 	}
 }
 

@@ -21,6 +21,9 @@ func passiveDirectives() []passive {
 		{"activedefrag", "", kBool, 0, 0, 0, "", "no"},
 		{"activerehashing", "", kBool, 0, 0, 0, "", "yes"},
 		{"always-show-logo", "", kString, dirImmutable, 0, 0, "", "no"},
+		// The AOF reads these through Config.other (aofOption in
+		// server/aof_files.go): aof-disable-auto-gc, aof-load-truncated,
+		// aof-use-rdb-preamble, appenddirname, auto-aof-rewrite-*.
 		{"aof-disable-auto-gc", "", kBool, 0, 0, 0, "", "no"},
 		{"aof-load-truncated", "", kBool, 0, 0, 0, "", "yes"},
 		{"aof-rewrite-incremental-fsync", "", kBool, 0, 0, 0, "", "yes"},

@@ -51,6 +51,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		if len(c.wakeLater) > 0 {
 			c.wakeSubscribers()
 		}
+		s.aofBarrier() // appendfsync always: replies wait for the fsync
 		if err := c.flush(); err != nil {
 			return
 		}

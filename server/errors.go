@@ -211,6 +211,8 @@ const (
 	errMisconf          = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
 	errLoading          = "LOADING Redis is loading the dataset in memory"
 	errShutdownFailed   = "ERR Errors trying to SHUTDOWN. Check logs."
+	errDebugReloadOpts  = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+	errDebugReloadLoad  = "ERR Error trying to load the RDB dump, check server logs."
 )
 
 // errUnknownCommand is Redis's reply for a command name it does not know: the

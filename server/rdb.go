@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/shoaldb/shoal/persistence"
 )
 
 // RDB snapshots on disk: SAVE, BGSAVE, LASTSAVE, the save schedule,
@@ -24,6 +26,7 @@ type persistState struct {
 	gen  uint32    // the last snapshot's generation
 
 	bgsave      *snapshot // the snapshot a BGSAVE is writing, if any
+	fileSnap    *snapshot // the snapshot being written to the RDB file (SAVE or BGSAVE)
 	bgStart     time.Time
 	bgScheduled bool      // BGSAVE SCHEDULE, or BGSAVE inside EXEC
 	lastSave    time.Time // the last successful save (start-up counts)
@@ -34,14 +37,32 @@ type persistState struct {
 	loading     atomic.Bool
 	// diskErr is set while a failed save or AOF write may refuse writes:
 	// the dispatcher checks diskError only then.
-	diskErr      atomic.Bool
-	loadStart    time.Time
-	loadTotal    int64
-	loadDone     atomic.Int64 // bytes read so far
-	loadedKeys   int64
-	expiredKeys  int64
-	bgWG         sync.WaitGroup // the BGSAVE goroutine
-	shuttingDown bool
+	diskErr     atomic.Bool
+	loadStart   time.Time
+	loadTotal   int64
+	loadDone    atomic.Int64 // bytes read so far
+	loadedKeys  int64
+	expiredKeys int64
+	bgWG        sync.WaitGroup // the BGSAVE goroutine
+	lzfPool     sync.Pool      // *persistence.LZF for DUMP and FUNCTION DUMP
+}
+
+// lzf lends a compressor, whose 512 KiB table is kept between DUMPs, or
+// nil when rdbcompression is off. Give it back with putLZF.
+func (s *Server) lzf() *persistence.LZF {
+	if s.config().other["rdbcompression"] == "no" {
+		return nil
+	}
+	if z, ok := s.persist.lzfPool.Get().(*persistence.LZF); ok {
+		return z
+	}
+	return new(persistence.LZF)
+}
+
+func (s *Server) putLZF(z *persistence.LZF) {
+	if z != nil {
+		s.persist.lzfPool.Put(z)
+	}
 }
 
 // bgsaveRetryDelay is Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed
@@ -220,6 +241,17 @@ func (s *Server) abortBgsave() {
 // directory, fsynced, renamed over path, then the directory fsynced, so a
 // crash leaves either the old file or the new one.
 func (s *Server) writeRDBFile(sn *snapshot, path string) error {
+	p := &s.persist
+	p.mu.Lock()
+	p.fileSnap = sn
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		if p.fileSnap == sn {
+			p.fileSnap = nil
+		}
+		p.mu.Unlock()
+	}()
 	dir := filepath.Dir(path)
 	// Redis names it temp-<pid>.rdb; the snapshot's generation keeps an
 	// aborted BGSAVE's file apart from the save that replaced it.
@@ -270,8 +302,8 @@ func (s *Server) writeRDBFile(sn *snapshot, path string) error {
 func (s *Server) resetRDBAfterFlush() {
 	p := &s.persist
 	p.mu.Lock()
-	if p.bgsave != nil {
-		p.bgsave.abort()
+	if p.fileSnap != nil {
+		p.fileSnap.abort()
 	}
 	p.mu.Unlock()
 	if s.config().Save == "" {

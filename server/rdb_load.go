@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shoaldb/shoal/persistence"
@@ -51,7 +54,7 @@ func (s *Server) loadRDBFile(f *os.File) error {
 	p.mu.Unlock()
 	p.loading.Store(true)
 	defer p.loading.Store(false)
-	err := s.loadRDB(bufio.NewReaderSize(countingReader{f, &p.loadDone}, 1<<20))
+	err := s.loadRDBFrom(bufio.NewReaderSize(countingReader{f, &p.loadDone}, 1<<20), false, total)
 	if err != nil {
 		return fmt.Errorf("Fatal error loading the DB, check server logs. Exiting. (%v)", err)
 	}
@@ -60,9 +63,15 @@ func (s *Server) loadRDBFile(f *os.File) error {
 
 // loadRDB adds the contents of an RDB stream to the databases (an RDB
 // file, or an AOF's base). Expired keys are skipped, as a primary does.
-func (s *Server) loadRDB(r io.Reader) error {
+func (s *Server) loadRDB(r io.Reader) error { return s.loadRDBFrom(r, false, 0) }
+
+// loadRDBFrom is loadRDB; with merge a key already present is replaced
+// (DEBUG RELOAD MERGE) instead of being an error. size, when known, is the
+// stream's length in bytes: it bounds how much RESIZEDB may reserve.
+func (s *Server) loadRDBFrom(r io.Reader, merge bool, size int64) error {
 	cfg := s.config()
-	l := &rdbLoader{s: s, now: s.unixMs(time.Since(s.clockBase)), restore: s.scripts.eng.NewFunctionRestore()}
+	l := &rdbLoader{s: s, now: s.unixMs(time.Since(s.clockBase)), merge: merge, size: size,
+		restore: s.scripts.eng.NewFunctionRestore()}
 	lim := &persistence.Limits{
 		Seed:                   s.dbs[0].seed,
 		SetMaxIntsetEntries:    int64(cfg.SetMaxIntsetEntries),
@@ -71,12 +80,21 @@ func (s *Server) loadRDB(r io.Reader) error {
 		ZSetMaxListpackEntries: int64(cfg.ZSetMaxListpackEntries),
 		ZSetMaxListpackValue:   int64(cfg.ZSetMaxListpackValue),
 	}
-	if err := persistence.Load(r, lim, l); err != nil {
+	l.startWorkers()
+	err := persistence.Load(r, lim, l)
+	if werr := l.finish(); err == nil {
+		err = werr
+	}
+	if err != nil {
 		return err
 	}
 	var msg string
+	policy := scripting.RestoreAppend
+	if merge {
+		policy = scripting.RestoreReplace // libraries too are replaced
+	}
 	s.scripts.mu.Lock()
-	msg = l.restore.Commit(scripting.RestoreAppend)
+	msg = l.restore.Commit(policy)
 	s.scripts.mu.Unlock()
 	if msg != "" {
 		return errors.New(msg)
@@ -93,8 +111,17 @@ type rdbLoader struct {
 	s       *Server
 	now     int64
 	restore *scripting.FunctionRestore
+	merge   bool
+	size    int64 // the file's size, 0 if unknown
+	db      int   // the database being loaded
 	loaded  int64
 	expired int64
+
+	workers []chan *loadBatch // per insert worker
+	cur     []*loadBatch      // per worker, the batch being filled
+	free    chan *loadBatch
+	wg      sync.WaitGroup
+	err     atomic.Pointer[error] // a worker's first error
 }
 
 func (l *rdbLoader) Aux(key, val []byte) error { return nil }
@@ -110,16 +137,129 @@ func (l *rdbLoader) SelectDB(db int) error {
 	if db < 0 || db >= len(l.s.dbs) {
 		return fmt.Errorf("FATAL: Data file was created with a Redis server configured to handle more than %d databases. Exiting", len(l.s.dbs))
 	}
+	l.db = db
 	return nil
 }
 
-func (l *rdbLoader) ResizeDB(keys, expires uint64) {}
+// ResizeDB sizes the database's tables for the keys announced, so each is
+// built once instead of doubling its way up. The announcement is trusted
+// only as far as the file's size allows (a key takes at least 3 bytes).
+func (l *rdbLoader) ResizeDB(keys, expires uint64) {
+	if l.size == 0 || keys > uint64(l.size/3) {
+		return
+	}
+	per := int(keys/nShards) + int(keys/nShards)/8 + 8
+	db := l.s.dbs[l.db]
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.mu.Lock()
+		sh.table.Reserve(sh.table.Len() + per)
+		sh.mu.Unlock()
+	}
+}
 
+// Entry hands the entry to the insert worker owning its shard: parsing
+// the file and building the keyspace run on different cores.
 func (l *rdbLoader) Entry(dbi int, key []byte, exp int64, kind uint8, str []byte, obj any, idle int64, freq int) error {
 	if exp != 0 && exp < l.now {
 		l.expired++
 		return nil
 	}
+	if err := l.failure(); err != nil {
+		return err
+	}
+	w := shardOf(key) % len(l.workers)
+	b := l.cur[w]
+	k0 := len(b.arena)
+	b.arena = append(append(b.arena, key...), str...)
+	b.items = append(b.items, loadItem{db: dbi, kind: kind, exp: exp, idle: idle, freq: freq, obj: obj,
+		k0: k0, k1: k0 + len(key), v1: len(b.arena)})
+	if len(b.items) >= loadBatchItems || len(b.arena) >= loadBatchBytes {
+		l.workers[w] <- b
+		l.cur[w] = <-l.free
+	}
+	l.loaded++
+	return nil
+}
+
+// Loading in parallel: the parser (persistence.Load calling Entry) copies
+// each entry into a batch for the worker owning the entry's shard (shard
+// mod workers), so every shard is built by one goroutine, in file order.
+const (
+	loadBatchItems = 256
+	loadBatchBytes = 64 << 10
+)
+
+type loadBatch struct {
+	arena []byte // keys and string values, back to back
+	items []loadItem
+}
+
+type loadItem struct {
+	db         int
+	kind       uint8
+	k0, k1, v1 int // key is arena[k0:k1], a string value arena[k1:v1]
+	exp, idle  int64
+	freq       int
+	obj        any
+}
+
+// startWorkers starts the insert workers and their pool of batches (a
+// few per worker: the parser waits when the workers fall behind).
+func (l *rdbLoader) startWorkers() {
+	n := max(1, min(runtime.GOMAXPROCS(0), 4))
+	l.free = make(chan *loadBatch, 4*n)
+	for i := 0; i < 3*n; i++ {
+		l.free <- &loadBatch{}
+	}
+	for i := 0; i < n; i++ {
+		ch := make(chan *loadBatch, 2)
+		l.workers = append(l.workers, ch)
+		l.cur = append(l.cur, <-l.free)
+		l.wg.Add(1)
+		go l.work(ch)
+	}
+}
+
+// finish sends the last batches, waits for the workers and reports the
+// first error one of them met.
+func (l *rdbLoader) finish() error {
+	for i, ch := range l.workers {
+		if len(l.cur[i].items) > 0 {
+			ch <- l.cur[i]
+		}
+		close(ch)
+	}
+	l.wg.Wait()
+	return l.failure()
+}
+
+func (l *rdbLoader) failure() error {
+	if p := l.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (l *rdbLoader) work(in <-chan *loadBatch) {
+	defer l.wg.Done()
+	for b := range in {
+		for i := range b.items {
+			it := &b.items[i]
+			if l.err.Load() == nil {
+				if err := l.insert(it.db, b.arena[it.k0:it.k1], it.exp, it.kind, b.arena[it.k1:it.v1], it.obj, it.idle, it.freq); err != nil {
+					l.err.CompareAndSwap(nil, &err)
+				}
+			}
+			it.obj = nil
+		}
+		b.arena, b.items = b.arena[:0], b.items[:0]
+		l.free <- b
+	}
+}
+
+// insert adds one loaded entry to its database.
+func (l *rdbLoader) insert(dbi int, key []byte, exp int64, kind uint8, str []byte, obj any, idle int64, freq int) error {
 	var e *Entry
 	if kind == TypeString {
 		e = newEntry(key, str)
@@ -131,7 +271,11 @@ func (l *rdbLoader) Entry(dbi int, key []byte, exp int64, kind uint8, str []byte
 	db := l.s.dbs[dbi]
 	sh, h := &db.shards[shardOf(key)], db.hash(key)
 	sh.mu.Lock()
-	dup := sh.get(h, key) != nil
+	old := sh.get(h, key)
+	dup := old != nil && !l.merge
+	if old != nil && l.merge {
+		sh.remove(h, old)
+	}
 	if !dup {
 		sh.put(h, e)
 	}
@@ -139,7 +283,6 @@ func (l *rdbLoader) Entry(dbi int, key []byte, exp int64, kind uint8, str []byte
 	if dup {
 		return fmt.Errorf("RDB has duplicated key '%s' in DB %d", key, dbi)
 	}
-	l.loaded++
 	return nil
 }
 

@@ -62,6 +62,7 @@ type Server struct {
 	scripts *scriptRunner // Lua scripts and functions (script.go)
 	pause   clientPause   // CLIENT PAUSE state
 	persist persistState  // snapshots and RDB files (rdb.go, snapshot.go)
+	aof     aofState      // the append-only file (aof.go)
 }
 
 // New makes a server from cfg; nothing listens until Start.
@@ -266,6 +267,7 @@ func (s *Server) Close() error {
 	s.scripts.eng.Abort()
 	s.wg.Wait()
 	s.abortBgsave()
+	s.closeAOF()
 	return nil
 }
 
@@ -341,12 +343,9 @@ func (s *Server) propagateArgs(db int, args [][]byte) {
 }
 
 // SetPropagateHook installs fn to receive every change (nil removes it).
+// The AOF, when on, sees every change first (aof.go).
 func (s *Server) SetPropagateHook(fn func(db int, args [][]byte)) {
-	if fn == nil {
-		s.propagateHook.Store(nil)
-		return
-	}
-	s.propagateHook.Store(&fn)
+	s.setReplHook(fn)
 }
 
 // runtimeSource is a rand.Source over the runtime's per-thread generator:

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"encoding/binary"
 	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/shoaldb/shoal/datatypes"
+	"github.com/shoaldb/shoal/persistence"
 )
 
 // Point-in-time snapshots without fork (BGSAVE, SAVE, an AOF rewrite's
@@ -36,19 +38,26 @@ type snapshot struct {
 	s      *Server
 	gen    uint32
 	at     time.Time
-	shards []*shardSnap           // in database, then shard order
-	sizes  [][2]uint64            // per database: keys and keys with a TTL at the cut
-	funcs  []string               // the function libraries' code at the cut
-	dirty  int64                  // the server's change counter at the cut
-	keys   atomic.Int64           // entries written so far
-	total  int64                  // entries at the cut
-	abortd atomic.Bool            // stop as soon as possible (FLUSHALL, shutdown)
-	mu     sync.Mutex             // guards handed
-	handed []handedEntry          // values given up by writers, not yet written
-	done   chan struct{}          // closed when the snapshot has ended
-	once   sync.Once              // ends it once
-	endErr error                  // why it ended early, if it did
-	ending atomic.Pointer[func()] // run after the end (the server's bookkeeping)
+	shards []*shardSnap // in database, then shard order
+	sizes  [][2]uint64  // per database: keys and keys with a TTL at the cut
+	funcs  []string     // the function libraries' code at the cut
+	dirty  int64        // the server's change counter at the cut
+	keys   atomic.Int64 // entries written so far
+	total  int64        // entries at the cut
+	abortd atomic.Bool  // stop as soon as possible (FLUSHALL, shutdown)
+	// handed holds the entries writers gave up before the walk reached
+	// them, already in RDB form (uncompressed: the writer's time is a
+	// client's), until the walk's next chunk writes them out. Bytes, not
+	// copies of values: nothing for the collector to chase.
+	mu       sync.Mutex // guards handed, handedDB, handedN, scratch
+	handed   []byte
+	handedDB int   // the database handed's last entry is in (-1: none)
+	handedN  int64 // entries in handed
+	scratch  []byte
+	done     chan struct{}          // closed when the snapshot has ended
+	once     sync.Once              // ends it once
+	endErr   error                  // why it ended early, if it did
+	ending   atomic.Pointer[func()] // run after the end (the server's bookkeeping)
 }
 
 // shardSnap is a snapshot's view of one shard.
@@ -64,16 +73,6 @@ type shardSnap struct {
 	// detached is the table at the cut when FLUSHDB or FLUSHALL emptied
 	// the shard before the walk was done: the walk finishes it alone.
 	detached *datatypes.Table[*Entry]
-}
-
-// handedEntry is a copy of an entry as it was at the cut.
-type handedEntry struct {
-	db  int
-	key []byte
-	exp int64
-	typ uint8
-	str []byte
-	obj any
 }
 
 // walkDone is the hash past every hash: next reaches it when a shard is
@@ -97,18 +96,39 @@ func (s *shard) preserve(h uint64, e *Entry) {
 	e.born = ss.sn.gen
 }
 
-// handOff keeps a copy of e's current value for the snapshot.
+// handOff writes e as it is now into the snapshot's handed buffer.
 func (sn *snapshot) handOff(db int, e *Entry) {
-	he := handedEntry{db: db, key: append([]byte(nil), e.kv[:e.klen]...), exp: e.exp, typ: e.Type}
-	if e.Type == TypeString {
-		he.str = append([]byte(nil), e.Str()...)
-	} else {
-		he.obj = e.obj.(valueCopier).Copy()
-	}
 	sn.mu.Lock()
-	sn.handed = append(sn.handed, he)
+	if db != sn.handedDB {
+		sn.handed = appendSelectDB(sn.handed, db)
+		sn.handedDB = db
+	}
+	sn.handed, sn.scratch = appendEntry(sn.handed, sn.scratch, e.kv[:e.klen], e.exp, e.Type, e.Str(), e.obj)
+	sn.handedN++
 	sn.mu.Unlock()
 }
+
+// appendEntry appends an entry in RDB form, uncompressed: the expiry
+// opcode if it has a TTL, the value's type, the key, the value.
+func appendEntry(dst, scratch, key []byte, exp int64, typ uint8, str []byte, obj any) (out, scratchOut []byte) {
+	if exp != 0 {
+		dst = binary.LittleEndian.AppendUint64(append(dst, rdbOpExpireMs), uint64(exp))
+	}
+	scratch = persistence.AppendValue(scratch[:0], typ, str, obj, nil)
+	dst = persistence.AppendString(append(dst, scratch[0]), key, nil)
+	return append(dst, scratch[1:]...), scratch
+}
+
+// appendSelectDB appends RDB's SELECTDB opcode for db.
+func appendSelectDB(dst []byte, db int) []byte {
+	return persistence.AppendLen(append(dst, rdbOpSelectDB), uint64(db))
+}
+
+// RDB opcodes the snapshot writes itself.
+const (
+	rdbOpExpireMs = 252
+	rdbOpSelectDB = 254
+)
 
 // detachSnapshot, with the shard's write lock held, gives an unfinished
 // snapshot the shard's table, which the caller then replaces.
@@ -150,7 +170,7 @@ func (s *Server) cutSnapshot(locked bool, onCut func()) (*snapshot, error) {
 		defer s.unlockAll()
 	}
 	p.gen++
-	sn := &snapshot{s: s, gen: p.gen, at: time.Now(), dirty: s.dirty.Load(), done: make(chan struct{})}
+	sn := &snapshot{s: s, gen: p.gen, at: time.Now(), dirty: s.dirty.Load(), handedDB: -1, done: make(chan struct{})}
 	sn.sizes = make([][2]uint64, len(s.dbs))
 	for d, db := range s.dbs {
 		for i := range db.shards {
@@ -201,7 +221,7 @@ func (sn *snapshot) end(err error) {
 			}
 		}
 		sn.mu.Lock()
-		sn.handed = nil
+		sn.handed, sn.scratch = nil, nil
 		sn.mu.Unlock()
 		p := &sn.s.persist
 		p.mu.Lock()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"io"
+	"runtime"
 	"strconv"
 
 	"github.com/shoaldb/shoal/persistence"
@@ -51,6 +52,7 @@ func (sn *snapshot) writeRDB(w io.Writer, aofBase bool) (err error) {
 		pw.Function(code)
 	}
 	cur := -1 // the database the output is in
+	var spare []byte
 	for i, ss := range sn.shards {
 		if ss.db != cur && (i == 0 || sn.shards[i-1].db != ss.db) {
 			pw.SelectDB(ss.db, sn.sizes[ss.db][0], sn.sizes[ss.db][1])
@@ -61,7 +63,7 @@ func (sn *snapshot) writeRDB(w io.Writer, aofBase bool) (err error) {
 				return errSnapshotAborted
 			}
 			if cur != ss.db {
-				pw.SelectDB(ss.db, 0, 0)
+				pw.Raw(appendSelectDB(nil, ss.db))
 				cur = ss.db
 			}
 			more, err := sn.walkChunk(ss, pw)
@@ -71,15 +73,17 @@ func (sn *snapshot) writeRDB(w io.Writer, aofBase bool) (err error) {
 			if err := out.flush(); err != nil {
 				return err
 			}
-			if cur, err = sn.writeHanded(pw, out, cur); err != nil {
+			if cur, err = sn.writeHanded(pw, out, cur, &spare); err != nil {
 				return err
 			}
 			if !more {
 				break
 			}
+			// Clients first: the walk takes what CPU they leave.
+			runtime.Gosched()
 		}
 	}
-	if cur, err = sn.writeHanded(pw, out, cur); err != nil {
+	if cur, err = sn.writeHanded(pw, out, cur, &spare); err != nil {
 		return err
 	}
 	if err := pw.Finish(); err != nil {
@@ -94,7 +98,7 @@ func (sn *snapshot) writeAux(pw *persistence.Writer, aofBase bool) {
 	pw.Aux("redis-ver", redisVersion)
 	pw.Aux("redis-bits", "64")
 	pw.Aux("ctime", strconv.FormatInt(sn.at.Unix(), 10))
-	pw.Aux("used-mem", strconv.FormatInt(int64(s.memInfo().used), 10))
+	pw.Aux("used-mem", strconv.FormatInt(s.memInfoUsedOnly(), 10)) // lock-free: FLUSHALL saves with every shard held
 	pw.Aux("repl-stream-db", "0")
 	pw.Aux("repl-id", s.ext.replID())
 	pw.Aux("repl-offset", "0")
@@ -154,27 +158,21 @@ func (sn *snapshot) walkChunk(ss *shardSnap, pw *persistence.Writer) (more bool,
 	return true, nil
 }
 
-// writeHanded writes the values writers handed over since the last call.
-func (sn *snapshot) writeHanded(pw *persistence.Writer, out *rdbWriter, cur int) (int, error) {
+// writeHanded writes the entries writers handed over since the last call
+// and returns the database the output is in afterwards. The handed buffer
+// and spare swap roles, so neither is reallocated.
+func (sn *snapshot) writeHanded(pw *persistence.Writer, out *rdbWriter, cur int, spare *[]byte) (int, error) {
 	sn.mu.Lock()
-	batch := sn.handed
-	sn.handed = nil
+	batch, db, n := sn.handed, sn.handedDB, sn.handedN
+	sn.handed, sn.handedDB, sn.handedN = (*spare)[:0], -1, 0
 	sn.mu.Unlock()
-	for i := range batch {
-		he := &batch[i]
-		if he.db != cur {
-			pw.SelectDB(he.db, 0, 0)
-			cur = he.db
-		}
-		if err := pw.Entry(he.key, he.exp, he.typ, he.str, he.obj); err != nil {
-			return cur, err
-		}
-		sn.keys.Add(1)
-		if len(out.buf) >= chunkBytes {
-			if err := out.flush(); err != nil {
-				return cur, err
-			}
-		}
+	*spare = batch
+	if len(batch) == 0 {
+		return cur, nil
 	}
-	return cur, out.flush()
+	if err := pw.Raw(batch); err != nil {
+		return cur, err
+	}
+	sn.keys.Add(n)
+	return db, out.flush()
 }

@@ -369,3 +369,84 @@ func TestShutdownSaves(t *testing.T) {
 		t.Fatalf("after SHUTDOWN NOSAVE, GET kept = %q", got)
 	}
 }
+
+// TestDebugReload: DEBUG RELOAD round-trips every type through the RDB
+// code with the encodings redis-server gives the same data.
+func TestDebugReload(t *testing.T) {
+	dirS, dirR := t.TempDir(), t.TempDir()
+	s := ownShoal(t, "dir "+dirS)
+	r := redisIn(t, dirR)
+	fillEveryType(t, s.Addr().String())
+	fillEveryType(t, r)
+	p := pairAt(t, s.Addr().String(), r)
+	p.both("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)")
+	p.eq("DEBUG", "RELOAD", "bogus")
+	p.eq("DEBUG", "RELOAD")
+	p.eq("FCALL", "f", "0")
+	p.eq("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE")
+	p.eq("DEBUG", "RELOAD", "NOSAVE")
+	sameDataset(t, "after DEBUG RELOAD", datasetOf(t, s.Addr().String()), datasetOf(t, r))
+}
+
+// TestInfoPersistenceFields: INFO persistence lists Redis 7.0's fields in
+// its order, and its counters move as Redis's do.
+func TestInfoPersistenceFields(t *testing.T) {
+	dirS, dirR := t.TempDir(), t.TempDir()
+	s := ownShoal(t, "dir "+dirS)
+	r := redisIn(t, dirR)
+	names := func(addr string) (string, map[string]string) {
+		var out []string
+		vals := map[string]string{}
+		for _, l := range strings.Split(dial(t, addr).do("INFO", "persistence"), "\r\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok {
+				out = append(out, k)
+				vals[k] = v
+			}
+		}
+		return strings.Join(out, " "), vals
+	}
+	for _, addr := range []string{s.Addr().String(), r} {
+		c := dial(t, addr)
+		c.do("SET", "a", "1")
+		c.do("SET", "b", "2")
+	}
+	gotS, vs := names(s.Addr().String())
+	gotR, vr := names(r)
+	if gotS != gotR {
+		t.Fatalf("INFO persistence fields:\n got %s\nwant %s", gotS, gotR)
+	}
+	for _, k := range []string{"rdb_changes_since_last_save", "rdb_saves", "rdb_last_bgsave_status", "rdb_bgsave_in_progress", "loading"} {
+		if vs[k] != vr[k] {
+			t.Errorf("%s: shoal %q, redis %q", k, vs[k], vr[k])
+		}
+	}
+	for _, addr := range []string{s.Addr().String(), r} {
+		dial(t, addr).do("BGSAVE")
+		waitBgsave(t, addr)
+	}
+	_, vs = names(s.Addr().String())
+	_, vr = names(r)
+	for _, k := range []string{"rdb_changes_since_last_save", "rdb_saves", "rdb_last_bgsave_status", "rdb_last_load_keys_loaded"} {
+		if vs[k] != vr[k] {
+			t.Errorf("after BGSAVE %s: shoal %q, redis %q", k, vs[k], vr[k])
+		}
+	}
+}
+
+// TestFlushallDuringBGSAVE: with save points, FLUSHALL stops a running
+// BGSAVE and empties the file at once (Redis kills its child and saves):
+// the flushed data never comes back at a restart.
+func TestFlushallDuringBGSAVE(t *testing.T) {
+	dir := t.TempDir()
+	s := ownShoal(t, "dir "+dir, "save \"3600 1\"")
+	c := dial(t, s.Addr().String())
+	mustOK(t, c.do("DEBUG", "POPULATE", "200000"))
+	c.do("BGSAVE")
+	mustOK(t, c.do("FLUSHALL"))
+	waitBgsave(t, s.Addr().String())
+	c.do("SET", "after", "1") // not saved: the file holds the flushed state
+	b := shoalIn(t, dir)
+	if got := dial(t, b.Addr().String()).do("DBSIZE"); got != ":0\r\n" {
+		t.Fatalf("DBSIZE after restart = %q, want 0: flushed data came back", got)
+	}
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# bench-persist.sh - Shoal and redis-server side by side on persistence:
+#   SAVE   time to SAVE N keys (DEBUG POPULATE N), median of the rounds
+#   LOAD   time from process start to the first PONG with that dump.rdb
+#   BGSAVE SET p99 latency of a redis-benchmark write load while BGSAVE runs
+#          back to back, against the same load without saves, and the peak
+#          RSS growth during the saves as a share of the dataset's RSS
+#   AOF    SET and INCR throughput with appendonly yes, appendfsync everysec
+# Rounds alternate which server goes first; ratios are shoal/redis (times:
+# lower is better, throughput: higher is better).
+#
+#   tools/bench-persist.sh [--shoal BIN] [--keys N] [--rounds N] [--parts "SAVE LOAD BGSAVE AOF"]
+#
+# Loopback only; every server runs in a scratch directory and is stopped by
+# pid; every load is bounded by its request count.
+set -euo pipefail
+
+SHOAL=""
+KEYS=1000000
+ROUNDS=3
+PARTS="SAVE LOAD BGSAVE AOF"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --shoal) SHOAL=$2; shift 2 ;;
+    --keys) KEYS=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --parts) PARTS=$2; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 1 ;;
+  esac
+done
+
+cd "$(dirname "$0")/.."
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+if [ -z "$SHOAL" ]; then
+  SHOAL=$WORK/shoal
+  go build -o "$SHOAL" ./cmd/shoal
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now_ms() { date +%s%3N; }
+
+# start NAME DIR [args...]: starts a server in DIR, sets PORT and PID.
+start() {
+  local name=$1 dir=$2; shift 2
+  PORT=$(free_port)
+  mkdir -p "$dir"
+  if [ "$name" = shoal ]; then
+    "$SHOAL" --port "$PORT" --bind 127.0.0.1 --dir "$dir" --save '' --enable-debug-command yes "$@" >"$dir/log" 2>&1 &
+  else
+    redis-server --port "$PORT" --bind 127.0.0.1 --dir "$dir" --save '' --enable-debug-command yes "$@" >"$dir/log" 2>&1 &
+  fi
+  PID=$!
+  PIDS+=("$PID")
+  until redis-cli -p "$PORT" ping 2>/dev/null | grep -q PONG; do sleep 0.01; done
+}
+stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+order() { if [ $(($1 % 2)) -eq 0 ]; then echo "shoal redis"; else echo "redis shoal"; fi; }
+
+declare -A SAVE_MS LOAD_MS
+for s in shoal redis; do
+  start $s "$WORK/$s"
+  redis-cli -p "$PORT" debug populate "$KEYS" >/dev/null
+  redis-cli -p "$PORT" save >/dev/null # the file LOAD uses
+  stop
+done
+
+if [[ " $PARTS " == *" SAVE "* ]]; then
+  for s in shoal redis; do start $s "$WORK/$s"; eval "PORT_$s=$PORT PID_$s=$PID"; done
+  for r in $(seq "$ROUNDS"); do
+    for s in $(order "$r"); do
+      port=$(eval echo "\$PORT_$s")
+      t0=$(now_ms); redis-cli -p "$port" save >/dev/null; t1=$(now_ms)
+      SAVE_MS[$s]+="$((t1 - t0)) "
+    done
+  done
+  for s in shoal redis; do PID=$(eval echo "\$PID_$s"); stop; done
+  sh=$(echo ${SAVE_MS[shoal]} | tr ' ' '\n' | median); rd=$(echo ${SAVE_MS[redis]} | tr ' ' '\n' | median)
+  echo "SAVE $KEYS keys: shoal ${sh} ms, redis ${rd} ms, ratio $(ratio "$sh" "$rd") (time, lower is better)"
+fi
+
+if [[ " $PARTS " == *" LOAD "* ]]; then
+  for r in $(seq "$ROUNDS"); do
+    for s in $(order "$r"); do
+      t0=$(now_ms); start $s "$WORK/$s"; t1=$(now_ms); stop
+      LOAD_MS[$s]+="$((t1 - t0)) "
+    done
+  done
+  sh=$(echo ${LOAD_MS[shoal]} | tr ' ' '\n' | median); rd=$(echo ${LOAD_MS[redis]} | tr ' ' '\n' | median)
+  echo "LOAD $KEYS keys: shoal ${sh} ms, redis ${rd} ms, ratio $(ratio "$sh" "$rd") (time, lower is better)"
+fi
+
+# p99 of SET with 50 clients over the populated keyspace, while a sampler
+# records the peak RSS; with saves, BGSAVE is restarted as soon as one ends.
+setload() {
+  redis-benchmark -p "$1" -t set -n 300000 -r "$KEYS" -c 50 -d 16 --csv 2>/dev/null |
+    awk -F, '/"SET"/ {gsub(/"/,""); print $7}'
+}
+if [[ " $PARTS " == *" BGSAVE "* ]]; then
+  for s in shoal redis; do
+    p99s=""; p99b=""; grow=""
+    for r in $(seq "$ROUNDS"); do
+      start $s "$WORK/$s"
+      base=$(rss_kb "$PID")
+      p99s+="$(setload "$PORT") "
+      before=$(rss_kb "$PID")
+      peak=$before
+      ( while true; do
+          if redis-cli -p "$PORT" info persistence | grep -q 'rdb_bgsave_in_progress:0'; then
+            redis-cli -p "$PORT" bgsave >/dev/null 2>&1 || true
+          fi
+          sleep 0.02
+        done ) &
+      saver=$!
+      ( while true; do rss_kb "$PID"; sleep 0.01; done ) >"$WORK/rss.$s" 2>/dev/null &
+      sampler=$!
+      p99b+="$(setload "$PORT") "
+      kill $saver $sampler 2>/dev/null || true; wait $saver $sampler 2>/dev/null || true
+      peak=$(sort -n "$WORK/rss.$s" | tail -1)
+      grow+="$(awk -v p="$peak" -v b="$before" -v d="$base" 'BEGIN { printf "%.0f", (p - b) * 100 / d }') "
+      stop
+    done
+    a=$(echo $p99s | tr ' ' '\n' | median); b=$(echo $p99b | tr ' ' '\n' | median); g=$(echo $grow | tr ' ' '\n' | median)
+    echo "BGSAVE $s: SET p99 ${a} ms without saves, ${b} ms during saves (x$(ratio "$b" "$a")), peak RSS growth ${g}% of the loaded dataset's RSS"
+  done
+fi
+
+if [[ " $PARTS " == *" AOF "* ]]; then
+  declare -A AOF_RPS
+  for r in $(seq "$ROUNDS"); do
+    for s in $(order "$r"); do
+      rm -rf "$WORK/aof-$s"
+      start $s "$WORK/aof-$s" --appendonly yes --appendfsync everysec
+      rps=$(redis-benchmark -p "$PORT" -t set,incr -n 300000 -r 100000 -c 50 --csv 2>/dev/null |
+        awk -F, 'NR>1 {gsub(/"/,""); s+=$2; n++} END {printf "%.0f", s/n}')
+      AOF_RPS[$s]+="$rps "
+      stop
+    done
+  done
+  sh=$(echo ${AOF_RPS[shoal]} | tr ' ' '\n' | median); rd=$(echo ${AOF_RPS[redis]} | tr ' ' '\n' | median)
+  echo "AOF everysec SET+INCR: shoal ${sh} ops/s, redis ${rd} ops/s, ratio $(ratio "$sh" "$rd") (throughput, higher is better)"
+fi
