@@ -247,8 +247,7 @@ func (s *Server) openAOFAtStart(m *persistence.Manifest) error {
 }
 
 // writeBase writes a base file from a new snapshot of the data (nil
-// onCut: start-up), the safe way: a temp file, fsynced, renamed. It
-// returns the base's size through the snapshot's own bookkeeping.
+// onCut: start-up), the safe way: a temp file, fsynced, renamed.
 func (s *Server) writeBase(name string, onCut func()) error {
 	sn, err := s.beginSnapshot(onCut)
 	if err != nil {

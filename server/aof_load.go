@@ -22,6 +22,10 @@ var errAOFTorn = errors.New("torn tail")
 // loadAOFAtStart loads the data from the AOF (never from the RDB file,
 // as Redis 7.0 with appendonly yes), then opens it for appending.
 func (s *Server) loadAOFAtStart() error {
+	// LOADING until the AOF is open for appending: a write accepted
+	// before would be in no file.
+	s.persist.loading.Store(true)
+	defer s.persist.loading.Store(false)
 	m, err := s.readManifest()
 	if err != nil {
 		return err
@@ -61,8 +65,6 @@ func (s *Server) loadAOFFiles(m *persistence.Manifest) error {
 	p.loadTotal = total
 	p.loadDone.Store(0)
 	p.mu.Unlock()
-	p.loading.Store(true)
-	defer p.loading.Store(false)
 	start := time.Now()
 	for i, f := range files {
 		last := i == len(files)-1

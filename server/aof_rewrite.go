@@ -80,13 +80,13 @@ func (s *Server) runScheduledRewrite() {
 	for !s.closing.Load() {
 		time.Sleep(10 * time.Millisecond)
 		a.fmu.Lock()
-		go_ := a.rw.scheduled && !a.rw.running && !s.snapshotRunning()
+		ready := a.rw.scheduled && !a.rw.running && !s.snapshotRunning()
 		stop := !a.rw.scheduled || a.rw.running
 		a.fmu.Unlock()
 		if stop {
 			return
 		}
-		if go_ {
+		if ready {
 			if err := s.startRewrite(); err != errSnapshotBusy {
 				return
 			}

@@ -228,8 +228,10 @@ func (s *Server) infoSection(b *strings.Builder, name string, locked bool) {
 		f("pubsub_channels", 0)
 		f("pubsub_patterns", 0)
 		f("pubsubshard_channels", 0)
-		f("latest_fork_usec", 0)
-		f("total_forks", 0)
+		// A snapshot's cut stands for Redis's fork: the time every client
+		// waited while it was taken.
+		f("latest_fork_usec", s.persist.cutMicros.Load())
+		f("total_forks", s.persist.cuts.Load())
 		f("migrate_cached_sockets", 0)
 		f("slave_expires_tracked_keys", 0)
 		f("active_defrag_hits", 0)

@@ -45,6 +45,8 @@ type persistState struct {
 	expiredKeys int64
 	bgWG        sync.WaitGroup // the BGSAVE goroutine
 	lzfPool     sync.Pool      // *persistence.LZF for DUMP and FUNCTION DUMP
+	cuts        atomic.Int64   // snapshots taken (INFO's total_forks)
+	cutMicros   atomic.Int64   // how long the last cut held every shard (latest_fork_usec)
 }
 
 // lzf lends a compressor, whose 512 KiB table is kept between DUMPs, or

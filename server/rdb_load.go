@@ -19,6 +19,7 @@ import (
 // from the append-only file when appendonly is on, else from the RDB
 // file if there is one. Clients connected meanwhile get LOADING.
 func (s *Server) LoadData() error {
+	defer s.persist.loading.Store(false)
 	s.removeTempRDBs()
 	if s.config().AppendOnly {
 		return s.loadAOFAtStart()
@@ -39,6 +40,11 @@ func (s *Server) LoadData() error {
 	s.log.Notice("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
 	return nil
 }
+
+// BeginLoading makes commands answer LOADING until LoadData ends. cmd/shoal
+// calls it before Start, so no client ever sees an empty or half-loaded
+// dataset in between.
+func (s *Server) BeginLoading() { s.persist.loading.Store(true) }
 
 // loadRDBFile loads an RDB file with LOADING shown meanwhile.
 func (s *Server) loadRDBFile(f *os.File) error {

@@ -165,9 +165,14 @@ func (s *Server) cutSnapshot(locked bool, onCut func()) (*snapshot, error) {
 	if p.snap != nil {
 		return nil, errSnapshotBusy
 	}
+	start := time.Now()
 	if !locked {
 		s.lockAll()
-		defer s.unlockAll()
+		defer func() {
+			s.unlockAll()
+			p.cuts.Add(1)
+			p.cutMicros.Store(time.Since(start).Microseconds())
+		}()
 	}
 	p.gen++
 	sn := &snapshot{s: s, gen: p.gen, at: time.Now(), dirty: s.dirty.Load(), handedDB: -1, done: make(chan struct{})}

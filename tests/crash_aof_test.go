@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,8 +32,24 @@ func TestAOFCrash(t *testing.T) {
 	for round := 0; round <= rounds; round++ {
 		p := startShoalProcess(t, "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always")
 		rc := redis.NewClient(&redis.Options{Addr: p.addr, MaxRetries: -1})
+		// The port was free when picked: make sure it is our process
+		// that took it.
+		if info := rc.Info(ctx, "server").Val(); !strings.Contains(info, fmt.Sprintf("process_id:%d\r\n", p.cmd.Process.Pid)) {
+			t.Fatalf("round %d: another server answers on %s", round, p.addr)
+		}
+		if round == 0 {
+			rc.Set(ctx, "sentinel", "1", 0)
+		}
+		// cmd/shoal listens a moment before it starts loading (LOADING):
+		// wait for data written in the first round.
+		for i := 0; i < 200 && rc.Get(ctx, "sentinel").Val() != "1"; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
 		for w := 0; w < writers; w++ {
-			n, _ := rc.Get(ctx, fmt.Sprintf("c:%d", w)).Int64()
+			n, err := rc.Get(ctx, fmt.Sprintf("c:%d", w)).Int64()
+			if err != nil && err != redis.Nil {
+				t.Fatalf("round %d: GET: %v", round, err)
+			}
 			if n < acked[w] {
 				t.Fatalf("round %d: writer %d counter %d, but %d was acknowledged\n%s", round, w, n, acked[w], aofDirState(dir))
 			}

@@ -74,6 +74,7 @@ func main() {
 		default:
 		}
 	})
+	srv.BeginLoading()
 	if err := srv.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
