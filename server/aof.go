@@ -123,8 +123,6 @@ func (s *Server) setFeeding(on bool) {
 	a.hookMu.Unlock()
 }
 
-var selectCmd = []byte("SELECT")
-
 // aofFeed appends one command to the AOF buffer, a SELECT first when the
 // database changes.
 func (s *Server) aofFeed(db int, args [][]byte) {
@@ -133,7 +131,7 @@ func (s *Server) aofFeed(db int, args [][]byte) {
 	n := len(a.buf)
 	if db != a.selDB {
 		var num [20]byte
-		a.buf = persistence.AppendAOFCommand(a.buf, [][]byte{selectCmd, appendInt(num[:0], int64(db))})
+		a.buf = persistence.AppendAOFCommand(a.buf, [][]byte{[]byte("SELECT"), appendInt(num[:0], int64(db))})
 		a.selDB = db
 	}
 	a.buf = persistence.AppendAOFCommand(a.buf, args)

@@ -180,6 +180,9 @@ func (s *Server) startRewrite() error {
 		a.kick()
 	}
 	sn, err := s.beginSnapshot(onCut)
+	if err == nil {
+		sn.gentle = true // in the background, as BGSAVE
+	}
 	if err != nil {
 		a.fmu.Lock()
 		if withIncr {

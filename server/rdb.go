@@ -187,6 +187,7 @@ func (s *Server) bgsaveStart() error {
 	if err != nil {
 		return err
 	}
+	sn.gentle = true
 	path := s.rdbPath()
 	p.mu.Lock()
 	p.bgsave = sn

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,9 @@ import (
 // file if there is one. Clients connected meanwhile get LOADING.
 func (s *Server) LoadData() error {
 	defer s.persist.loading.Store(false)
+	// Loading makes almost no garbage, only live data: collections that
+	// would re-mark a growing heap again and again are wasted work.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	s.removeTempRDBs()
 	if s.config().AppendOnly {
 		return s.loadAOFAtStart()

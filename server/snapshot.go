@@ -45,6 +45,7 @@ type snapshot struct {
 	keys   atomic.Int64 // entries written so far
 	total  int64        // entries at the cut
 	abortd atomic.Bool  // stop as soon as possible (FLUSHALL, shutdown)
+	gentle bool         // a background walk, paced (snapshot_write.go)
 	// handed holds the entries writers gave up before the walk reached
 	// them, already in RDB form (uncompressed: the writer's time is a
 	// client's), until the walk's next chunk writes them out. Bytes, not

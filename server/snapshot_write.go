@@ -4,6 +4,7 @@ import (
 	"io"
 	"runtime"
 	"strconv"
+	"time"
 
 	"github.com/shoaldb/shoal/persistence"
 )
@@ -53,6 +54,7 @@ func (sn *snapshot) writeRDB(w io.Writer, aofBase bool) (err error) {
 	}
 	cur := -1 // the database the output is in
 	var spare []byte
+	var pace pacer
 	for i, ss := range sn.shards {
 		if ss.db != cur && (i == 0 || sn.shards[i-1].db != ss.db) {
 			pw.SelectDB(ss.db, sn.sizes[ss.db][0], sn.sizes[ss.db][1])
@@ -79,8 +81,11 @@ func (sn *snapshot) writeRDB(w io.Writer, aofBase bool) (err error) {
 			if !more {
 				break
 			}
-			// Clients first: the walk takes what CPU they leave.
-			runtime.Gosched()
+			if sn.gentle {
+				pace.step()
+			} else {
+				runtime.Gosched() // clients first
+			}
 		}
 	}
 	if cur, err = sn.writeHanded(pw, out, cur, &spare); err != nil {
@@ -90,6 +95,23 @@ func (sn *snapshot) writeRDB(w io.Writer, aofBase bool) (err error) {
 		return err
 	}
 	return out.flush()
+}
+
+// pacer keeps a background walk (BGSAVE, an AOF rewrite) to about half of
+// one core: after every 2 ms of work it sleeps as long. Redis's fork child
+// has a core of its own; a walk shares the server's, and clients come
+// first. SAVE and shutdown walk at full speed.
+type pacer struct{ start time.Time }
+
+func (p *pacer) step() {
+	if p.start.IsZero() {
+		p.start = time.Now()
+		return
+	}
+	if busy := time.Since(p.start); busy >= 2*time.Millisecond {
+		time.Sleep(busy)
+		p.start = time.Now()
+	}
 }
 
 // writeAux writes Redis 7.0's aux fields.

@@ -100,53 +100,85 @@ if [[ " $PARTS " == *" LOAD "* ]]; then
   echo "LOAD $KEYS keys: shoal ${sh} ms, redis ${rd} ms, ratio $(ratio "$sh" "$rd") (time, lower is better)"
 fi
 
-# p99 of SET with 50 clients over the populated keyspace, while a sampler
-# records the peak RSS; with saves, BGSAVE is restarted as soon as one ends.
+# p99 of SET with 50 clients over the populated keyspace, once with BGSAVE
+# asked for every 50 ms (one starts as soon as the last ended) and once with
+# PING asked for instead, so both runs carry the same side traffic: one
+# redis-cli fed from a pipe, and one python sampler of the peak RSS.
 setload() {
   redis-benchmark -p "$1" -t set -n 300000 -r "$KEYS" -c 50 -d 16 --csv 2>/dev/null |
     awk -F, '/"SET"/ {gsub(/"/,""); print $7}'
 }
+sample_rss() {
+  exec python3 -c '
+import sys, time
+pid = sys.argv[1]; peak = 0
+try:
+    while True:
+        for l in open("/proc/%s/status" % pid):
+            if l.startswith("VmRSS"):
+                peak = max(peak, int(l.split()[1]))
+        sys.stdout.write("%d\n" % peak); sys.stdout.flush()
+        time.sleep(0.01)
+except Exception:
+    pass' "$1"
+}
+side_load() { # side_load PORT CMD: CMD every 50 ms through one redis-cli, until $WORK/side goes
+  touch "$WORK/side"
+  ( while [ -e "$WORK/side" ]; do echo "$2"; sleep 0.05; done ) | redis-cli -p "$1" >/dev/null 2>&1
+}
+side_stop() { rm -f "$WORK/side"; wait "$1" 2>/dev/null || true; }
 if [[ " $PARTS " == *" BGSAVE "* ]]; then
   for s in shoal redis; do
     p99s=""; p99b=""; grow=""
     for r in $(seq "$ROUNDS"); do
       start $s "$WORK/$s"
       base=$(rss_kb "$PID")
+      side_load "$PORT" PING & side=$!
       p99s+="$(setload "$PORT") "
+      side_stop $side
       before=$(rss_kb "$PID")
-      peak=$before
-      ( while true; do
-          if redis-cli -p "$PORT" info persistence | grep -q 'rdb_bgsave_in_progress:0'; then
-            redis-cli -p "$PORT" bgsave >/dev/null 2>&1 || true
-          fi
-          sleep 0.02
-        done ) &
-      saver=$!
-      ( while true; do rss_kb "$PID"; sleep 0.01; done ) >"$WORK/rss.$s" 2>/dev/null &
-      sampler=$!
+      sample_rss "$PID" >"$WORK/rss.$s" & sampler=$!
+      side_load "$PORT" BGSAVE & side=$!
       p99b+="$(setload "$PORT") "
-      kill $saver $sampler 2>/dev/null || true; wait $saver $sampler 2>/dev/null || true
-      peak=$(sort -n "$WORK/rss.$s" | tail -1)
+      side_stop $side
+      kill $sampler 2>/dev/null; wait $sampler 2>/dev/null || true
+      peak=$(tail -1 "$WORK/rss.$s")
       grow+="$(awk -v p="$peak" -v b="$before" -v d="$base" 'BEGIN { printf "%.0f", (p - b) * 100 / d }') "
+      saves=$(redis-cli -p "$PORT" info persistence | awk -F: '/rdb_saves/ {print $2+0}')
       stop
     done
     a=$(echo $p99s | tr ' ' '\n' | median); b=$(echo $p99b | tr ' ' '\n' | median); g=$(echo $grow | tr ' ' '\n' | median)
-    echo "BGSAVE $s: SET p99 ${a} ms without saves, ${b} ms during saves (x$(ratio "$b" "$a")), peak RSS growth ${g}% of the loaded dataset's RSS"
+    echo "BGSAVE $s: SET p99 ${a} ms without saves, ${b} ms during back-to-back saves (x$(ratio "$b" "$a"), $saves saves in the last run), peak RSS growth ${g}% of the loaded dataset's RSS"
   done
 fi
 
+# Throughput of SET+INCR with the AOF (everysec) and without, pinned (the
+# server on CPU 1, redis-benchmark on CPU 0, as ../shared/bench/bench.sh)
+# and unpinned, at pipeline depths 1 and 16.
 if [[ " $PARTS " == *" AOF "* ]]; then
-  declare -A AOF_RPS
-  for r in $(seq "$ROUNDS"); do
-    for s in $(order "$r"); do
-      rm -rf "$WORK/aof-$s"
-      start $s "$WORK/aof-$s" --appendonly yes --appendfsync everysec
-      rps=$(redis-benchmark -p "$PORT" -t set,incr -n 300000 -r 100000 -c 50 --csv 2>/dev/null |
-        awk -F, 'NR>1 {gsub(/"/,""); s+=$2; n++} END {printf "%.0f", s/n}')
-      AOF_RPS[$s]+="$rps "
-      stop
+  for mode in pinned unpinned; do
+    for pl in 1 16; do
+      for aof in yes no; do
+        declare -A AOF_RPS=()
+        for r in $(seq "$ROUNDS"); do
+          for s in $(order "$r"); do
+            rm -rf "$WORK/aof-$s"
+            if [ $mode = pinned ]; then PIN_S="taskset -c 1"; PIN_C="taskset -c 0"; else PIN_S=""; PIN_C=""; fi
+            PORT=$(free_port); mkdir -p "$WORK/aof-$s"
+            if [ $s = shoal ]; then BIN=$SHOAL; else BIN=redis-server; fi
+            $PIN_S "$BIN" --port "$PORT" --bind 127.0.0.1 --dir "$WORK/aof-$s" --save '' --appendonly $aof --appendfsync everysec >"$WORK/aof-$s/log" 2>&1 &
+            PID=$!; PIDS+=("$PID")
+            until redis-cli -p "$PORT" ping 2>/dev/null | grep -q PONG; do sleep 0.01; done
+            n=200000; [ "$pl" -gt 1 ] && n=1000000
+            rps=$($PIN_C redis-benchmark -p "$PORT" -t set,incr -n $n -r 100000 -c 50 -P "$pl" --csv 2>/dev/null |
+              awk -F, 'NR>1 {gsub(/"/,""); s+=$2; n++} END {printf "%.0f", s/n}')
+            AOF_RPS[$s]+="$rps "
+            stop
+          done
+        done
+        sh=$(echo ${AOF_RPS[shoal]} | tr ' ' '\n' | median); rd=$(echo ${AOF_RPS[redis]} | tr ' ' '\n' | median)
+        echo "SET+INCR appendonly=$aof $mode P$pl: shoal ${sh} ops/s, redis ${rd} ops/s, ratio $(ratio "$sh" "$rd")"
+      done
     done
   done
-  sh=$(echo ${AOF_RPS[shoal]} | tr ' ' '\n' | median); rd=$(echo ${AOF_RPS[redis]} | tr ' ' '\n' | median)
-  echo "AOF everysec SET+INCR: shoal ${sh} ops/s, redis ${rd} ops/s, ratio $(ratio "$sh" "$rd") (throughput, higher is better)"
 fi
