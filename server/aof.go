@@ -2,6 +2,7 @@ package server
 
 import (
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -154,6 +155,9 @@ func (a *aofState) kick() {
 	}
 }
 
+// groupWait bounds how long a group commit waits for more commands.
+const groupWait = 200 * time.Microsecond
+
 // aofBarrier waits, under appendfsync always, until everything fed so far
 // is on disk: called before a client's replies go out, so no reply ever
 // shows a change a crash could lose.
@@ -176,6 +180,19 @@ func (s *Server) aofBarrier() {
 		// this path); the others wait for it, and one fsync covers them
 		// all.
 		if a.wmu.TryLock() {
+			// Replies leave in waves, so requests come back in waves:
+			// while other clients keep adding commands, let them, for a
+			// moment, so one fsync covers the wave (Redis fsyncs once per
+			// event-loop turn, after every client with input has run).
+			last := a.fed.Load()
+			for start := time.Now(); time.Since(start) < groupWait; {
+				runtime.Gosched()
+				cur := a.fed.Load()
+				if cur == last {
+					break
+				}
+				last = cur
+			}
 			s.aofFlushLocked(false)
 			a.wmu.Unlock()
 			continue
