@@ -263,7 +263,7 @@ func (s *Server) writeBaseFile(sn *snapshot, name string) (int64, error) {
 	tmp := filepath.Join(dir, fmt.Sprintf("temp-rewriteaof-bg-%d.aof", s.pid))
 	f, err := os.Create(tmp)
 	if err != nil {
-		sn.end(err)
+		sn.end()
 		s.log.Warning("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s", errnoText(err))
 		return 0, err
 	}

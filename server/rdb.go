@@ -261,7 +261,7 @@ func (s *Server) writeRDBFile(sn *snapshot, path string) error {
 	tmp := filepath.Join(dir, fmt.Sprintf("temp-%d-%d.rdb", s.pid, sn.gen))
 	f, err := os.Create(tmp)
 	if err != nil {
-		sn.end(err)
+		sn.end()
 		s.log.Warning("Failed opening the temp RDB file %s (in server root dir %s) for saving: %s", filepath.Base(tmp), dir, errnoText(err))
 		return err
 	}
@@ -332,7 +332,7 @@ type syncWriter struct {
 	f       *os.File
 	every   int64
 	pending int64
-	written int64
+	written int64 // in all (an AOF base's size)
 }
 
 func (w *syncWriter) Write(p []byte) (int, error) {

@@ -55,10 +55,8 @@ type snapshot struct {
 	handedDB int   // the database handed's last entry is in (-1: none)
 	handedN  int64 // entries in handed
 	scratch  []byte
-	done     chan struct{}          // closed when the snapshot has ended
-	once     sync.Once              // ends it once
-	endErr   error                  // why it ended early, if it did
-	ending   atomic.Pointer[func()] // run after the end (the server's bookkeeping)
+	done     chan struct{} // closed when the snapshot has ended
+	once     sync.Once     // ends it once
 }
 
 // shardSnap is a snapshot's view of one shard.
@@ -153,13 +151,8 @@ func (ss *shardSnap) moveTo(sh *shard) {
 
 // beginSnapshot takes a cut of every database. onCut runs while every
 // shard is locked (an AOF rewrite switches files there). Only one
-// snapshot runs at a time. The caller must hold no shard lock, or hold
-// them all (inside EXEC): locked says which.
+// snapshot runs at a time. The caller holds no shard lock.
 func (s *Server) beginSnapshot(onCut func()) (*snapshot, error) {
-	return s.cutSnapshot(false, onCut)
-}
-
-func (s *Server) cutSnapshot(locked bool, onCut func()) (*snapshot, error) {
 	p := &s.persist
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -167,14 +160,12 @@ func (s *Server) cutSnapshot(locked bool, onCut func()) (*snapshot, error) {
 		return nil, errSnapshotBusy
 	}
 	start := time.Now()
-	if !locked {
-		s.lockAll()
-		defer func() {
-			s.unlockAll()
-			p.cuts.Add(1)
-			p.cutMicros.Store(time.Since(start).Microseconds())
-		}()
-	}
+	s.lockAll()
+	defer func() {
+		s.unlockAll()
+		p.cuts.Add(1)
+		p.cutMicros.Store(time.Since(start).Microseconds())
+	}()
 	p.gen++
 	sn := &snapshot{s: s, gen: p.gen, at: time.Now(), dirty: s.dirty.Load(), handedDB: -1, done: make(chan struct{})}
 	sn.sizes = make([][2]uint64, len(s.dbs))
@@ -208,9 +199,8 @@ func (sn *snapshot) abort() { sn.abortd.Store(true) }
 
 // end releases every shard the walk did not finish and frees the server
 // for the next snapshot.
-func (sn *snapshot) end(err error) {
+func (sn *snapshot) end() {
 	sn.once.Do(func() {
-		sn.endErr = err
 		for _, ss := range sn.shards {
 			for {
 				sh := ss.sh.Load()
@@ -235,9 +225,6 @@ func (sn *snapshot) end(err error) {
 			p.snap = nil
 		}
 		p.mu.Unlock()
-		if fn := sn.ending.Load(); fn != nil {
-			(*fn)()
-		}
 		close(sn.done)
 	})
 }

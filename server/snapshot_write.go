@@ -41,7 +41,7 @@ const (
 // writeRDB writes the snapshot to w as an RDB file and ends the snapshot.
 // aofBase marks the file as an AOF's base (the aof-base aux field).
 func (sn *snapshot) writeRDB(w io.Writer, aofBase bool) (err error) {
-	defer func() { sn.end(err) }()
+	defer sn.end()
 	cfg := sn.s.config()
 	out := &rdbWriter{out: w, buf: make([]byte, 0, 2*chunkBytes)}
 	pw := persistence.NewWriter(out, cfg.other["rdbcompression"] != "no", cfg.other["rdbchecksum"] != "no")
@@ -56,7 +56,7 @@ func (sn *snapshot) writeRDB(w io.Writer, aofBase bool) (err error) {
 	var spare []byte
 	var pace pacer
 	for i, ss := range sn.shards {
-		if ss.db != cur && (i == 0 || sn.shards[i-1].db != ss.db) {
+		if i == 0 || sn.shards[i-1].db != ss.db {
 			pw.SelectDB(ss.db, sn.sizes[ss.db][0], sn.sizes[ss.db][1])
 			cur = ss.db
 		}
