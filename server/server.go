@@ -99,6 +99,9 @@ func (s *Server) config() *Config { return s.cfg.Load() }
 // Config returns a copy of the current configuration.
 func (s *Server) Config() Config { return *s.cfg.Load() }
 
+// Log is the server's logger, for the process around it.
+func (s *Server) Log() *Logger { return s.log }
+
 // OnShutdown sets what SHUTDOWN calls to stop the process.
 func (s *Server) OnShutdown(fn func()) { s.shutdownFn = fn }
 

@@ -39,6 +39,7 @@ var shoalBinary = sync.OnceValues(func() (string, error) {
 type shoalProcess struct {
 	cmd  *exec.Cmd
 	addr string
+	log  string // the file that takes its stdout and stderr
 	done chan struct{}
 }
 
@@ -61,7 +62,7 @@ func startShoalProcess(t testing.TB, args ...string) *shoalProcess {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &shoalProcess{cmd: cmd, addr: "127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{})}
+	p := &shoalProcess{cmd: cmd, addr: "127.0.0.1:" + strconv.Itoa(port), log: logf.Name(), done: make(chan struct{})}
 	go func() {
 		cmd.Wait()
 		logf.Close()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/shoaldb/shoal/server"
+	"github.com/shoaldb/shoal/server/cores"
 )
 
 func main() {
@@ -84,6 +85,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Loading ran on every core; from now on the scheduler follows the load.
+	go cores.Run(nil, srv.Log().Debug, srv.Log().Verbose)
 	for {
 		select {
 		case sig := <-stop:
