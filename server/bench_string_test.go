@@ -1,6 +1,9 @@
 package server
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // Benchmarks of the GET and SET handler path: dispatch, locking, keyspace
 // and reply, without the network. GET must not allocate.
@@ -47,5 +50,59 @@ func TestGetDoesNotAllocate(t *testing.T) {
 		c.execute(args)
 	}); n != 0 {
 		t.Fatalf("GET allocates %v times per call", n)
+	}
+}
+
+// benchKeys fills a keyspace of n keys "key:%012d" as redis-benchmark's -r
+// does, so that lookups miss the CPU caches as they do in a real run (the
+// loop's own pick of a key misses too: compare with BenchmarkGet).
+func benchKeys(c *Client, n int, val string) [][]byte {
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key:%012d", i)
+		c.execute([][]byte{[]byte("SET"), keys[i], []byte(val)})
+	}
+	c.out = c.out[:0]
+	return keys
+}
+
+func BenchmarkGetRandom1M(b *testing.B) {
+	c := benchClient(b)
+	keys := benchKeys(c, 1<<20, "a value of some thirty bytes..")
+	args := [][]byte{[]byte("GET"), nil}
+	i := uint32(1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		i = i*1664525 + 1013904223
+		args[1] = keys[i>>12]
+		c.out = c.out[:0]
+		c.execute(args)
+	}
+}
+
+func BenchmarkIncrRandom1M(b *testing.B) {
+	c := benchClient(b)
+	keys := benchKeys(c, 1<<20, "1")
+	args := [][]byte{[]byte("INCR"), nil}
+	i := uint32(1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		i = i*1664525 + 1013904223
+		args[1] = keys[i>>12]
+		c.out = c.out[:0]
+		c.execute(args)
+	}
+}
+
+func BenchmarkIncr(b *testing.B) {
+	c := benchClient(b)
+	args := [][]byte{[]byte("INCR"), []byte("counter:000001")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		c.out = c.out[:0]
+		c.execute(args)
 	}
 }
