@@ -69,13 +69,16 @@ type Entry struct {
 	// depends on it: encByContent (SET: int/embstr/raw by content), encRaw
 	// (grown in place by APPEND/SETRANGE), encEmbstr (INCRBYFLOAT).
 	enc uint8
+	// inl is the size in 16-byte units of the buffer allocated right after
+	// the entry (allocEntry), 0 for none. Padding as well.
+	inl uint8
 	// access is Redis's 24-bit LRU field: the LRU clock (seconds) of the last
 	// access, or under an LFU policy the minutes of the last decrement << 8 |
 	// the logarithmic counter. Atomic: readers touch it under a read lock.
 	access atomic.Uint32
 	// born is the snapshot generation the entry belongs to: one created
 	// during a snapshot, or handed to it, is not the snapshot's to write.
-	// It fills padding: Entry stays 64 bytes.
+	// It fills padding.
 	born uint32
 	exp  int64 // expiry as unix milliseconds; 0 = no TTL
 	obj  any   // the value of a non-string key
@@ -85,6 +88,14 @@ type Entry struct {
 func (e *Entry) Key() string {
 	if e.klen == 0 {
 		return ""
+	}
+	if e.inl != 0 {
+		if p := e.inline(); p == unsafe.SliceData(e.kv) {
+			// The same bytes as below, at an address the CPU knows before
+			// the entry's header arrives from memory: a lookup waits for
+			// the entry and its key at once, not one after the other.
+			return unsafe.String(p, e.klen)
+		}
 	}
 	return unsafe.String(&e.kv[0], e.klen)
 }
@@ -100,23 +111,32 @@ func (e *Entry) Expire() int64 { return e.exp }
 
 // newEntry makes an entry for key holding the string val (copied).
 func newEntry(key, val []byte) *Entry {
-	kv := make([]byte, len(key)+len(val))
-	copy(kv, key)
-	copy(kv[len(key):], val)
-	return &Entry{kv: kv, klen: uint32(len(key)), Type: TypeString}
+	e := allocEntry(len(key) + len(val))
+	copy(e.kv, key)
+	copy(e.kv[len(key):], val)
+	e.klen, e.Type = uint32(len(key)), TypeString
+	return e
 }
 
 // newObjEntry makes an entry for key holding a non-string value.
 func newObjEntry(key []byte, typ uint8, obj any) *Entry {
-	kv := make([]byte, len(key))
-	copy(kv, key)
-	return &Entry{kv: kv, klen: uint32(len(key)), Type: typ, obj: obj}
+	e := allocEntry(len(key))
+	copy(e.kv, key)
+	e.klen, e.Type, e.obj = uint32(len(key)), typ, obj
+	return e
 }
 
 // setStr replaces a string value, reusing the allocation when it fits.
 func (e *Entry) setStr(val []byte) {
 	e.enc = encByContent
 	need := int(e.klen) + len(val)
+	if need <= int(e.inl)*16 {
+		kv := unsafe.Slice(e.inline(), int(e.inl)*16)[:need]
+		copy(kv, e.kv[:e.klen]) // a no-op when kv is already the buffer
+		copy(kv[e.klen:], val)
+		e.kv = kv
+		return
+	}
 	if need <= cap(e.kv) && cap(e.kv)-need < 64+need/2 {
 		e.kv = e.kv[:need]
 		copy(e.kv[e.klen:], val)
@@ -152,7 +172,10 @@ func (e *Entry) growStr(n int) []byte {
 
 // memUsage estimates the bytes the entry costs, for maxmemory accounting.
 func (e *Entry) memUsage() int64 {
-	n := int64(unsafe.Sizeof(Entry{})) + int64(cap(e.kv)) + 24 // + tree slot
+	n := int64(unsafe.Sizeof(Entry{})) + int64(e.inl)*16 + 24 // + tree slot
+	if e.inl == 0 || unsafe.SliceData(e.kv) != e.inline() {
+		n += int64(cap(e.kv))
+	}
 	if s, ok := e.obj.(interface{ MemUsage() int64 }); ok {
 		n += s.MemUsage()
 	}
