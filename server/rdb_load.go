@@ -47,8 +47,14 @@ func (s *Server) LoadData() error {
 
 // BeginLoading makes commands answer LOADING until LoadData ends. cmd/shoal
 // calls it before Start, so no client ever sees an empty or half-loaded
-// dataset in between.
-func (s *Server) BeginLoading() { s.persist.loading.Store(true) }
+// dataset in between, nor writes before the AOF is open. With nothing to
+// load and no AOF there is nothing to wait for: as with Redis, a client
+// connecting at start-up never sees LOADING then.
+func (s *Server) BeginLoading() {
+	if _, err := os.Stat(s.rdbPath()); err == nil || s.config().AppendOnly {
+		s.persist.loading.Store(true)
+	}
+}
 
 // loadRDBFile loads an RDB file with LOADING shown meanwhile.
 func (s *Server) loadRDBFile(f *os.File) error {
