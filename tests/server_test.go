@@ -579,6 +579,9 @@ func runBinary(t *testing.T, bin string, out *bytes.Buffer) (*exec.Cmd, *rconn) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// A test that fails before stopping the server must not leave it running.
+	// (Kill after Wait is a no-op: os.Process knows it has finished.)
+	t.Cleanup(func() { cmd.Process.Kill() })
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	for i := 0; i < 200; i++ {
 		if nc, err := netDialQuick(addr); err == nil {
