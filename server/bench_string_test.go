@@ -66,10 +66,11 @@ func benchKeys(c *Client, n int, val string) [][]byte {
 	return keys
 }
 
-func BenchmarkGetRandom1M(b *testing.B) {
+// benchRandom runs cmd on random keys of a million-key space holding val.
+func benchRandom(b *testing.B, cmd, val string) {
 	c := benchClient(b)
-	keys := benchKeys(c, 1<<20, "a value of some thirty bytes..")
-	args := [][]byte{[]byte("GET"), nil}
+	keys := benchKeys(c, 1<<20, val)
+	args := [][]byte{[]byte(cmd), nil}
 	i := uint32(1)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -81,20 +82,8 @@ func BenchmarkGetRandom1M(b *testing.B) {
 	}
 }
 
-func BenchmarkIncrRandom1M(b *testing.B) {
-	c := benchClient(b)
-	keys := benchKeys(c, 1<<20, "1")
-	args := [][]byte{[]byte("INCR"), nil}
-	i := uint32(1)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		i = i*1664525 + 1013904223
-		args[1] = keys[i>>12]
-		c.out = c.out[:0]
-		c.execute(args)
-	}
-}
+func BenchmarkGetRandom1M(b *testing.B)  { benchRandom(b, "GET", "a value of some thirty bytes..") }
+func BenchmarkIncrRandom1M(b *testing.B) { benchRandom(b, "INCR", "1") }
 
 func BenchmarkIncr(b *testing.B) {
 	c := benchClient(b)

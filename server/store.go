@@ -70,7 +70,7 @@ type Entry struct {
 	// (grown in place by APPEND/SETRANGE), encEmbstr (INCRBYFLOAT).
 	enc uint8
 	// inl is the size in 16-byte units of the buffer allocated right after
-	// the entry (allocEntry), 0 for none. Padding as well.
+	// the entry (allocEntry), 0 for none. It fills padding.
 	inl uint8
 	// access is Redis's 24-bit LRU field: the LRU clock (seconds) of the last
 	// access, or under an LFU policy the minutes of the last decrement << 8 |
