@@ -58,7 +58,32 @@ start() {
   fi
   PID=$!
   PIDS+=("$PID")
-  until redis-cli -p "$PORT" ping 2>/dev/null | grep -q PONG; do sleep "${POLL:-0.01}"; done
+  if [ -n "${POLL:-}" ]; then
+    wait_pong "$PORT" "$POLL"
+  else
+    until redis-cli -p "$PORT" ping 2>/dev/null | grep -q PONG; do sleep 0.01; done
+  fi
+}
+
+# wait_pong PORT SECONDS: one process that asks PING every SECONDS until
+# the answer is PONG (not LOADING), so the waiting costs the servers no
+# CPU: a redis-cli and a sleep spawned per poll took CPU from a loader
+# that uses both cores, and none from one that uses a single core.
+wait_pong() {
+  python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+port, every = int(sys.argv[1]), float(sys.argv[2])
+for _ in range(int(600 / every)):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(64).startswith(b"+PONG"):
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(every)
+sys.exit(1)
+PY
 }
 stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -90,8 +115,7 @@ if [[ " $PARTS " == *" SAVE "* ]]; then
 fi
 
 # Load time as each server logs it ("DB loaded from disk: N seconds"),
-# polled only every 100 ms: a redis-cli spawned every 10 ms takes CPU a
-# loader using both cores needs.
+# waited for by one process polling every 100 ms (wait_pong).
 if [[ " $PARTS " == *" LOAD "* ]]; then
   for r in $(seq "$ROUNDS"); do
     for s in $(order "$r"); do
