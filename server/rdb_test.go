@@ -24,3 +24,25 @@ func TestLoadingRefusesCommands(t *testing.T) {
 		t.Fatalf("GET after loading: %q", got)
 	}
 }
+
+// BackgroundJobs counts a snapshot walk from its cut to its end: the
+// process gives it a core of its own, as Redis's forked child has.
+func TestBackgroundJobsCountsSnapshot(t *testing.T) {
+	c, do := newStringTestClient(t)
+	do("SET", "k", "v")
+	s := c.srv
+	if n := s.BackgroundJobs(); n != 0 {
+		t.Fatalf("idle: %d background jobs", n)
+	}
+	sn, err := s.beginSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.BackgroundJobs(); n != 1 {
+		t.Fatalf("during a snapshot: %d background jobs", n)
+	}
+	sn.end()
+	if n := s.BackgroundJobs(); n != 0 {
+		t.Fatalf("after the snapshot: %d background jobs", n)
+	}
+}

@@ -194,6 +194,19 @@ func (s *Server) beginSnapshot(onCut func()) (*snapshot, error) {
 	return sn, nil
 }
 
+// BackgroundJobs is the number of snapshot walks running (BGSAVE, SAVE,
+// an AOF rewrite): the work Redis does in a forked child, for the process
+// to give a core of its own.
+func (s *Server) BackgroundJobs() int {
+	p := &s.persist
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.snap != nil {
+		return 1
+	}
+	return 0
+}
+
 // abort asks the walk to stop; writeRDB then returns errSnapshotAborted.
 func (sn *snapshot) abort() { sn.abortd.Store(true) }
 

@@ -45,6 +45,10 @@ const (
 type Window struct {
 	Self   float64 // CPU time of this process
 	Others float64 // CPU time of everything else on the cores Shoal may use
+	// Background is the number of background jobs running (a snapshot
+	// walk): Redis forks a child for those, which gets a core of its own
+	// beside the clients, so each gets a proc beside what the load needs.
+	Background int
 }
 
 // Controller decides GOMAXPROCS from successive windows.
@@ -74,7 +78,7 @@ func (c *Controller) Target(w Window) int {
 	} else {
 		need = int(math.Ceil(w.Self / comfortable))
 	}
-	return max(1, min(need, free, c.max))
+	return min(c.max, max(1, min(need, free, c.max))+w.Background)
 }
 
 // Step feeds one window and returns the new proc count and whether it
@@ -104,7 +108,7 @@ type Logf func(format string, args ...any)
 // Run adapts GOMAXPROCS every Tick until stop is closed. It returns at once,
 // doing nothing, when GOMAXPROCS is set in the environment, when Go found a
 // single core, or where CPU use cannot be read.
-func Run(stop <-chan struct{}, debug, verbose Logf) {
+func Run(stop <-chan struct{}, background func() int, debug, verbose Logf) {
 	if os.Getenv("GOMAXPROCS") != "" {
 		verbose("GOMAXPROCS=%s from the environment: the Go scheduler keeps that many threads", os.Getenv("GOMAXPROCS"))
 		return
@@ -132,9 +136,10 @@ func Run(stop <-chan struct{}, debug, verbose Logf) {
 		if !ok {
 			continue
 		}
+		w.Background = background()
 		if n, changed := c.Step(w); changed {
 			runtime.GOMAXPROCS(n)
-			debug("GOMAXPROCS %d (Shoal %.2f cores, others %.2f of %d)", n, w.Self, w.Others, m.cores())
+			debug("GOMAXPROCS %d (Shoal %.2f cores, others %.2f of %d, %d background)", n, w.Self, w.Others, m.cores(), w.Background)
 		}
 	}
 }

@@ -18,6 +18,8 @@ func TestTarget(t *testing.T) {
 		{"light client, saturated", 1, 2, 2, Window{Self: 0.99, Others: 0.20}, 2},
 		{"light client, two procs busy", 2, 2, 2, Window{Self: 1.55, Others: 0.30}, 2},
 		{"idle", 4, 8, 8, Window{Self: 0.01}, 1},
+		{"client beside, snapshot running", 1, 2, 2, Window{Self: 0.97, Others: 0.90, Background: 1}, 2},
+		{"alone, saturated, snapshot running", 2, 2, 2, Window{Self: 1.9, Background: 1}, 2},
 		// alone on 8 cores: doubles while saturated, up to the maximum.
 		{"alone 1", 1, 8, 8, Window{Self: 0.98, Others: 0.1}, 2},
 		{"alone 2", 2, 8, 8, Window{Self: 1.9, Others: 0.1}, 4},
