@@ -86,7 +86,7 @@ func main() {
 		os.Exit(1)
 	}
 	// Loading ran on every core; from now on the scheduler follows the load.
-	go cores.Run(nil, srv.BackgroundJobs, srv.Log().Debug, srv.Log().Verbose)
+	go cores.Run(srv.BackgroundJobs, srv.Log().Debug, srv.Log().Verbose)
 	for {
 		select {
 		case sig := <-stop:

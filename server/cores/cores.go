@@ -105,10 +105,11 @@ func (c *Controller) Step(w Window) (int, bool) {
 // Logf receives the Controller's log lines.
 type Logf func(format string, args ...any)
 
-// Run adapts GOMAXPROCS every Tick until stop is closed. It returns at once,
-// doing nothing, when GOMAXPROCS is set in the environment, when Go found a
-// single core, or where CPU use cannot be read.
-func Run(stop <-chan struct{}, background func() int, debug, verbose Logf) {
+// Run adapts GOMAXPROCS every Tick for the life of the process; background
+// reports the background jobs running. It returns at once, doing nothing,
+// when GOMAXPROCS is set in the environment, when Go found a single core, or
+// where CPU use cannot be read.
+func Run(background func() int, debug, verbose Logf) {
 	if os.Getenv("GOMAXPROCS") != "" {
 		verbose("GOMAXPROCS=%s from the environment: the Go scheduler keeps that many threads", os.Getenv("GOMAXPROCS"))
 		return
@@ -124,14 +125,7 @@ func Run(stop <-chan struct{}, background func() int, debug, verbose Logf) {
 	}
 	c := NewController(top, top, m.cores())
 	verbose("Sizing the Go scheduler to the free cores, 1 to %d", top)
-	t := time.NewTicker(Tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
+	for range time.Tick(Tick) {
 		w, ok := m.read()
 		if !ok {
 			continue
