@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -37,46 +38,42 @@ func respToLua(L *lua.LState, b []byte) (lua.LValue, []byte) {
 		return lua.LNil, b
 	}
 	kind := b[0]
-	end := strings.IndexByte(string(b), '\r')
+	end := bytes.IndexByte(b, '\r')
 	if end < 0 {
 		return lua.LNil, nil
 	}
-	line := string(b[1:end])
+	line := b[1:end]
 	rest := b[end+2:]
 	switch kind {
 	case ':':
-		n, _ := strconv.ParseInt(line, 10, 64)
+		n, _ := strconv.ParseInt(string(line), 10, 64)
 		return lua.LNumber(n), rest
 	case '$', '=':
-		n, _ := strconv.Atoi(line)
+		n, _ := strconv.Atoi(string(line))
 		if n < 0 {
 			return lua.LFalse, rest
 		}
 		s := string(rest[:n])
 		rest = rest[n+2:]
 		if kind == '=' {
-			t := L.NewTable()
-			v := L.NewTable()
+			v := L.CreateTable(0, 2)
 			v.RawSetString("format", lua.LString(s[:3]))
 			v.RawSetString("string", lua.LString(s[4:]))
-			t.RawSetString("verbatim_string", v)
-			return t, rest
+			return oneField(L, "verbatim_string", v), rest
 		}
 		return lua.LString(s), rest
 	case '+':
-		t := L.NewTable()
-		t.RawSetString("ok", lua.LString(line))
-		return t, rest
+		return oneField(L, "ok", lua.LString(line)), rest
 	case '-':
-		return errorTable(L, line), rest
+		return errorTable(L, string(line)), rest
 	case '*', '~', '%':
-		n, _ := strconv.Atoi(line)
+		n, _ := strconv.Atoi(string(line))
 		if n < 0 {
 			return lua.LFalse, rest
 		}
-		t := L.NewTable()
 		switch kind {
 		case '*':
+			t := L.CreateTable(n, 0)
 			for i := 1; i <= n; i++ {
 				var v lua.LValue
 				v, rest = respToLua(L, rest)
@@ -84,16 +81,15 @@ func respToLua(L *lua.LState, b []byte) (lua.LValue, []byte) {
 			}
 			return t, rest
 		case '~':
-			set := L.NewTable()
+			set := L.CreateTable(0, n)
 			for i := 0; i < n; i++ {
 				var v lua.LValue
 				v, rest = respToLua(L, rest)
 				set.RawSet(v, lua.LTrue)
 			}
-			t.RawSetString("set", set)
-			return t, rest
+			return oneField(L, "set", set), rest
 		default:
-			m := L.NewTable()
+			m := L.CreateTable(0, n)
 			for i := 0; i < n; i++ {
 				var k, v lua.LValue
 				k, rest = respToLua(L, rest)
@@ -102,30 +98,34 @@ func respToLua(L *lua.LState, b []byte) (lua.LValue, []byte) {
 					m.RawSet(k, v)
 				}
 			}
-			t.RawSetString("map", m)
-			return t, rest
+			return oneField(L, "map", m), rest
 		}
 	case '_':
 		return lua.LNil, rest
 	case '#':
-		return lua.LBool(line == "t"), rest
+		return lua.LBool(string(line) == "t"), rest
 	case ',':
-		f, _ := strconv.ParseFloat(line, 64)
-		switch line {
+		f, _ := strconv.ParseFloat(string(line), 64)
+		switch string(line) {
 		case "inf":
 			f = math.Inf(1)
 		case "-inf":
 			f = math.Inf(-1)
 		}
-		t := L.NewTable()
-		t.RawSetString("double", lua.LNumber(f))
-		return t, rest
+		return oneField(L, "double", lua.LNumber(f)), rest
 	case '(':
-		t := L.NewTable()
-		t.RawSetString("big_number", lua.LString(line))
-		return t, rest
+		return oneField(L, "big_number", lua.LString(line)), rest
 	}
 	return lua.LNil, nil
+}
+
+// oneField is the table {name = v}, sized for its one field: a table
+// grown from empty starts with room for 32 (gopher-lua's default), which
+// made every status reply in a script cost a kilobyte.
+func oneField(L *lua.LState, name string, v lua.LValue) *lua.LTable {
+	t := L.CreateTable(0, 1)
+	t.RawSetString(name, v)
+	return t
 }
 
 // errorTable is Redis's Lua form of an error reply: {err="CODE message"},
@@ -135,9 +135,7 @@ func errorTable(L *lua.LState, text string) *lua.LTable {
 	if !ok {
 		code, msg = "ERR", text
 	}
-	t := L.NewTable()
-	t.RawSetString("err", lua.LString(code+" "+strings.TrimRight(msg, "\r\n")))
-	return t
+	return oneField(L, "err", lua.LString(code+" "+strings.TrimRight(msg, "\r\n")))
 }
 
 // writeLua converts a script's result to RESP by Redis's rules. resp is

@@ -62,8 +62,11 @@ func SHA1Hex(body []byte) string {
 
 // Lookup returns the cached script with the given SHA1 (any case), or nil.
 func (e *Engine) Lookup(sha string) *Script {
-	if strings.ContainsFunc(sha, func(r rune) bool { return r >= 'A' && r <= 'Z' }) {
-		sha = strings.ToLower(sha)
+	for i := 0; i < len(sha); i++ {
+		if c := sha[i]; c >= 'A' && c <= 'Z' {
+			sha = strings.ToLower(sha)
+			break
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

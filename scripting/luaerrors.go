@@ -91,7 +91,7 @@ func (st *State) protected(L *lua.LState, nargs, nret int) error {
 // which after a stack overflow takes seconds; an error handler would not
 // help, as none can run on a full call stack.
 func (st *State) enter(L *lua.LState) int {
-	L.Panic = st.raise
+	L.Panic = st.raiseFn
 	L.Call(L.GetTop()-1, lua.MultRet)
 	return L.GetTop()
 }
@@ -311,10 +311,14 @@ func (st *State) protectedRun(nargs, nret int) error {
 }
 
 func (st *State) enterTop(L *lua.LState) int {
-	L.Panic = func(L *lua.LState) {
-		t := st.errorTable(L, L.Get(-1), 0)
-		panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: t, StackTrace: "(no traceback)"})
-	}
+	L.Panic = st.raiseTopFn
 	L.Call(L.GetTop()-1, lua.MultRet)
 	return L.GetTop()
+}
+
+// raiseTop is a run's panic function (enterTop): the error as Redis's
+// error table.
+func (st *State) raiseTop(L *lua.LState) {
+	t := st.errorTable(L, L.Get(-1), 0)
+	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: t, StackTrace: "(no traceback)"})
 }

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -75,8 +76,32 @@ func (st *State) setArgTable(name string, at *argTable, items [][]byte) {
 		st.fastEnv.RawSetString(name, at.t)
 		return
 	}
+	// A string the table already holds at the same place is kept (a
+	// queue's fixed key names, a lock's token): only new ones are made,
+	// from one allocation.
+	same := func(i int, b []byte) bool {
+		old, ok := at.t.RawGetInt(i + 1).(lua.LString)
+		return ok && i < at.n && string(old) == string(b)
+	}
+	size := 0
 	for i, b := range items {
-		at.t.RawSetInt(i+1, lua.LString(b))
+		if !same(i, b) {
+			size += len(b)
+		}
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	for i, b := range items {
+		if !same(i, b) {
+			sb.Write(b)
+		}
+	}
+	joined := sb.String()
+	for i, b := range items {
+		if !same(i, b) {
+			at.t.RawSetInt(i+1, lua.LString(joined[:len(b)]))
+			joined = joined[len(b):]
+		}
 	}
 	for i := len(items) + 1; i <= at.n; i++ {
 		at.t.RawSetInt(i, lua.LNil)
@@ -102,10 +127,27 @@ func argTableIntact(L *lua.LState, t *lua.LTable, n int) bool {
 // array makes a Lua array of strings (KEYS, ARGV).
 func (st *State) array(items [][]byte) *lua.LTable {
 	t := st.L.CreateTable(len(items), 0)
+	joined := joinArgs(items)
 	for i, b := range items {
-		t.RawSetInt(i+1, lua.LString(b))
+		t.RawSetInt(i+1, lua.LString(joined[:len(b)]))
+		joined = joined[len(b):]
 	}
 	return t
+}
+
+// joinArgs is items end to end in one string: KEYS and ARGV take their
+// strings from it with one allocation instead of one each.
+func joinArgs(items [][]byte) string {
+	n := 0
+	for _, b := range items {
+		n += len(b)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, b := range items {
+		sb.Write(b)
+	}
+	return sb.String()
 }
 
 // callFunction calls fn (its nargs arguments already pushed after it) on
@@ -116,7 +158,9 @@ func (st *State) array(items [][]byte) *lua.LTable {
 func (e *Engine) callFunction(st *State, run *Run, fn *lua.LFunction, nargs int, w ReplyWriter) (broken bool) {
 	L := st.L
 	run.st = st
-	run.started = time.Now()
+	if run.source == functionSource {
+		run.started = time.Now() // for FUNCTION STATS; scripts skip the clock
+	}
 	run.kill.Store(runKillable)
 	st.run = run
 	e.setCurrent(run)

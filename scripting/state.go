@@ -36,10 +36,13 @@ type State struct {
 	enterFn  *lua.LFunction
 	// enterTopFn starts a run (protectedRun).
 	enterTopFn *lua.LFunction
-	nextFn     *lua.LFunction
-	threads    bool // a coroutine was made in this run (renew the context)
-	ctx        *runContext
-	run        *Run // the run in progress, nil between runs
+	// raiseFn and raiseTopFn are raise and raiseTop as method values,
+	// made once: enter and enterTop install them on every call.
+	raiseFn, raiseTopFn func(*lua.LState)
+	nextFn              *lua.LFunction
+	threads             bool // a coroutine was made in this run (renew the context)
+	ctx                 *runContext
+	run                 *Run // the run in progress, nil between runs
 	// fastEnv is the global table of scripts that never assign a global
 	// (directEnv).
 	fastEnv *lua.LTable
@@ -179,6 +182,7 @@ func (st *State) build() {
 	st.errFn = L.NewFunction(st.errorHandler)
 	st.enterFn = L.NewFunction(st.enter)
 	st.enterTopFn = L.NewFunction(st.enterTop)
+	st.raiseFn, st.raiseTopFn = st.raise, st.raiseTop
 	g.RawSetString("__redis__err__handler", st.errFn)
 	g.RawSetString("redis", st.readOnly(st.redisAPI()))
 	for name, lib := range map[string]*lua.LTable{
@@ -530,9 +534,11 @@ type runContext struct {
 	// done is read before every Lua instruction: atomically, no lock.
 	done   atomic.Pointer[chan struct{}]
 	closed bool
-	why    error
-	afters map[int]func() // child cancellations, by registration
-	nextID int
+	// stopped mirrors closed for renew's check without the lock.
+	stopped atomic.Bool
+	why     error
+	afters  map[int]func() // child cancellations, by registration
+	nextID  int
 }
 
 func newRunContext() *runContext {
@@ -564,6 +570,7 @@ func (c *runContext) stop(why error) {
 // close closes done with why (c.mu held) and returns the callbacks to run.
 func (c *runContext) close(why error) []func() {
 	c.why, c.closed = why, true
+	c.stopped.Store(true)
 	close(*c.done.Load())
 	fns := make([]func(), 0, len(c.afters))
 	for _, f := range c.afters {
@@ -576,6 +583,9 @@ func (c *runContext) close(why error) []func() {
 // renew readies a stopped context for the next run. force also replaces
 // an open one, cancelling the contexts of the run's coroutines.
 func (c *runContext) renew(force bool) {
+	if !force && !c.stopped.Load() {
+		return // the common case: nothing stopped the run
+	}
 	c.mu.Lock()
 	if force && !c.closed {
 		fns := c.close(context.Canceled)
@@ -588,6 +598,7 @@ func (c *runContext) renew(force bool) {
 	if c.closed {
 		c.renewDone()
 		c.closed, c.why = false, nil
+		c.stopped.Store(false)
 	}
 	c.mu.Unlock()
 }

@@ -39,6 +39,10 @@ type Client struct {
 	// Propagation of the current command, when a handler rewrites it.
 	propArgs [][]byte
 	noProp   bool // a script's redis.set_repl turned propagation off
+	// propBuf and propNum back the common rewrites (setProp) without an
+	// allocation: the hooks serialize or copy what they are given at once.
+	propBuf [][]byte
+	propNum [20]byte
 
 	// Connection state. The owner goroutine reads these freely; it changes
 	// dbIndex, resp and user under stateMu, which CLIENT LIST takes to read

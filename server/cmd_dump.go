@@ -153,7 +153,7 @@ func cmdRestore(c *Client) {
 	}
 	c.addEntry(e)
 	if ttl != 0 {
-		c.setExpire(e, ttl)
+		c.setExpire(key, e, ttl)
 		if !absTTL {
 			// Replicas and the AOF get the absolute time.
 			c.propArgs = append([][]byte{c.args[0], key, appendInt(nil, ttl)}, c.args[3:]...)

@@ -79,9 +79,9 @@ func (c *Client) expireGeneric(unit int64, abs bool) {
 		c.writeInt(1)
 		return
 	}
-	c.setExpire(e, when)
+	c.setExpire(key, e, when)
 	c.notify(notifyGeneric, "expire", key)
-	c.propArgs = append([][]byte{[]byte("PEXPIREAT"), key, appendInt(nil, when)}, c.args[3:]...)
+	c.setProp(c.args[3:], lit("PEXPIREAT"), key, c.propInt(when))
 	c.writeInt(1)
 }
 
@@ -92,7 +92,7 @@ func cmdPersist(c *Client) {
 		c.writeInt(0)
 		return
 	}
-	c.setExpire(e, 0)
+	c.setExpire(c.args[1], e, 0)
 	c.notify(notifyGeneric, "persist", c.args[1])
 	c.writeInt(1)
 }

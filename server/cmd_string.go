@@ -121,11 +121,11 @@ func (c *Client) setGeneric(o *setOpts, key, val []byte, intReply bool) {
 	e := c.overwrite(key, old, val, o.keepTTL)
 	c.notify(notifyString, "set", key)
 	if o.hasExpire {
-		c.setExpire(e, o.expireAt)
+		c.setExpire(key, e, o.expireAt)
 		c.notify(notifyGeneric, "expire", key)
 		// Replicas and the AOF get an absolute time, so they agree on it;
 		// NX, XX and GET are dropped, they were decided here.
-		c.propArgs = [][]byte{[]byte("SET"), key, val, []byte("PXAT"), appendInt(nil, o.expireAt)}
+		c.setProp(nil, lit("SET"), key, val, lit("PXAT"), c.propInt(o.expireAt))
 	} else if o.get {
 		c.propArgs = withoutGet(c.args)
 	}
@@ -310,11 +310,11 @@ func cmdGetEX(c *Client) {
 		c.notify(notifyGeneric, "del", key)
 		c.propArgs = [][]byte{[]byte("DEL"), key}
 	case o.hasExpire:
-		c.setExpire(e, o.expireAt)
+		c.setExpire(key, e, o.expireAt)
 		c.notify(notifyGeneric, "expire", key)
-		c.propArgs = [][]byte{[]byte("PEXPIREAT"), key, appendInt(nil, o.expireAt)}
+		c.setProp(nil, lit("PEXPIREAT"), key, c.propInt(o.expireAt))
 	case o.persist && e.Expire() != 0:
-		c.setExpire(e, 0)
+		c.setExpire(key, e, 0)
 		c.notify(notifyGeneric, "persist", key)
 		c.propArgs = [][]byte{[]byte("PERSIST"), key}
 	}

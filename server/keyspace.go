@@ -189,11 +189,13 @@ func (c *Client) deleteKey(key []byte) bool {
 	return true
 }
 
-// setExpire sets key's expiry (unix ms; 0 removes it). The entry must be live.
-func (c *Client) setExpire(e *Entry, at int64) {
-	sh, h := c.loc(e.kv[:e.klen])
+// setExpire sets the expiry of key, whose live entry is e (unix ms; 0
+// removes it). The caller's key, not e's copy, finds the shard: it is the
+// one the command's lookup located, so the slot is not computed again.
+func (c *Client) setExpire(key []byte, e *Entry, at int64) {
+	sh, h := c.loc(key)
 	sh.setExpire(h, e, at)
-	c.noteWrite(e.kv[:e.klen])
+	c.noteWrite(key)
 	c.dirty++
 }
 

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Server is one Shoal instance: its databases, clients and listeners.
@@ -338,6 +339,22 @@ func (s *Server) propagate(c *Client) {
 	(*hook)(c.dbIndex, args)
 }
 
+// setProp makes args, then more, the form c's command propagates as,
+// in the client's reused buffer. Command names come as lit(...) and a
+// time as c.propInt(...): the rewrites of the hot commands allocate
+// nothing.
+func (c *Client) setProp(more [][]byte, args ...[]byte) {
+	c.propBuf = append(append(c.propBuf[:0], args...), more...)
+	c.propArgs = c.propBuf
+}
+
+// propInt is v's text in the client's buffer, for one setProp.
+func (c *Client) propInt(v int64) []byte { return appendInt(c.propNum[:0], v) }
+
+// lit is a constant's bytes, without a copy: read-only, for setProp
+// (nothing writes to the arguments it propagates).
+func lit(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
 // propagateArgs hands one command to the propagation hook, if any.
 func (s *Server) propagateArgs(db int, args [][]byte) {
 	if hook := s.propagateHook.Load(); hook != nil {
@@ -346,6 +363,8 @@ func (s *Server) propagateArgs(db int, args [][]byte) {
 }
 
 // SetPropagateHook installs fn to receive every change (nil removes it).
+// args are valid only during the call (they are the client's buffers):
+// fn serializes or copies them.
 // The AOF, when on, sees every change first (aof.go).
 func (s *Server) SetPropagateHook(fn func(db int, args [][]byte)) {
 	s.setReplHook(fn)
