@@ -45,6 +45,25 @@ func (s *Server) LoadData() error {
 	return nil
 }
 
+// StartupDataSize is the size of what LoadData will read: the AOF's files
+// when appendonly is on, else the RDB file; 0 when there is nothing.
+func (s *Server) StartupDataSize() int64 {
+	if s.config().AppendOnly {
+		var n int64
+		entries, _ := os.ReadDir(s.aofDir())
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+				n += info.Size()
+			}
+		}
+		return n
+	}
+	if st, err := os.Stat(s.rdbPath()); err == nil {
+		return st.Size()
+	}
+	return 0
+}
+
 // BeginLoading makes commands answer LOADING until LoadData ends. cmd/shoal
 // calls it before Start, so no client ever sees an empty or half-loaded
 // dataset in between, nor writes before the AOF is open. With nothing to
@@ -184,11 +203,12 @@ func (l *rdbLoader) Entry(dbi int, key []byte, exp int64, kind uint8, str []byte
 	if err := l.failure(); err != nil {
 		return err
 	}
-	w := shardOf(key) % len(l.workers)
+	shard := shardOf(key)
+	w := shard % len(l.workers)
 	b := l.cur[w]
 	k0 := len(b.arena)
 	b.arena = append(append(b.arena, key...), str...)
-	b.items = append(b.items, loadItem{db: dbi, kind: kind, exp: exp, idle: idle, freq: freq, obj: obj,
+	b.items = append(b.items, loadItem{db: dbi, shard: shard, kind: kind, exp: exp, idle: idle, freq: freq, obj: obj,
 		k0: k0, k1: k0 + len(key), v1: len(b.arena)})
 	if len(b.items) >= loadBatchItems || len(b.arena) >= loadBatchBytes {
 		l.workers[w] <- b
@@ -213,6 +233,7 @@ type loadBatch struct {
 
 type loadItem struct {
 	db         int
+	shard      int // shardOf(key), computed once by the parser
 	kind       uint8
 	k0, k1, v1 int // key is arena[k0:k1], a string value arena[k1:v1]
 	exp, idle  int64
@@ -260,10 +281,13 @@ func (l *rdbLoader) failure() error {
 func (l *rdbLoader) work(in <-chan *loadBatch) {
 	defer l.wg.Done()
 	for b := range in {
+		// One clock read per batch, not per key: the access clock
+		// counts seconds.
+		now := l.s.unixMs(time.Since(l.s.clockBase))
 		for i := range b.items {
 			it := &b.items[i]
 			if l.err.Load() == nil {
-				if err := l.insert(it.db, b.arena[it.k0:it.k1], it.exp, it.kind, b.arena[it.k1:it.v1], it.obj, it.idle, it.freq); err != nil {
+				if err := l.insert(it, b.arena[it.k0:it.k1], b.arena[it.k1:it.v1], now); err != nil {
 					l.err.CompareAndSwap(nil, &err)
 				}
 			}
@@ -275,17 +299,18 @@ func (l *rdbLoader) work(in <-chan *loadBatch) {
 }
 
 // insert adds one loaded entry to its database.
-func (l *rdbLoader) insert(dbi int, key []byte, exp int64, kind uint8, str []byte, obj any, idle int64, freq int) error {
+func (l *rdbLoader) insert(it *loadItem, key, str []byte, now int64) error {
 	var e *Entry
-	if kind == TypeString {
+	if it.kind == TypeString {
 		e = newEntry(key, str)
 	} else {
-		e = newObjEntry(key, kind, obj)
+		e = newObjEntry(key, it.kind, it.obj)
 	}
-	e.exp = exp
-	l.s.loadAccess(e, idle, freq)
+	e.exp = it.exp
+	l.s.loadAccessAt(e, it.idle, it.freq, now)
+	dbi := it.db
 	db := l.s.dbs[dbi]
-	sh, h := &db.shards[shardOf(key)], db.hash(key)
+	sh, h := &db.shards[it.shard], db.hash(key)
 	sh.mu.Lock()
 	old := sh.get(h, key)
 	dup := old != nil && !l.merge
@@ -305,12 +330,17 @@ func (l *rdbLoader) insert(dbi int, key []byte, exp int64, kind uint8, str []byt
 // loadAccess sets a loaded key's LRU/LFU field from the file's IDLE/FREQ
 // (-1: not in the file), as Redis's objectSetLRUOrLFU.
 func (s *Server) loadAccess(e *Entry, idle int64, freq int) {
-	s.initAccess(e, s.unixMs(time.Since(s.clockBase)))
+	s.loadAccessAt(e, idle, freq, s.unixMs(time.Since(s.clockBase)))
+}
+
+// loadAccessAt is loadAccess at the time now (unix ms).
+func (s *Server) loadAccessAt(e *Entry, idle int64, freq int, now int64) {
+	s.initAccess(e, now)
 	pol := s.config().MaxMemoryPolicy
 	lfu := pol == policyAllKeysLFU || pol == policyVolatileLFU
 	switch {
 	case lfu && freq >= 0:
-		e.access.Store(lfuMinutes(s.unixMs(time.Since(s.clockBase)))<<8 | uint32(freq&0xff))
+		e.access.Store(lfuMinutes(now)<<8 | uint32(freq&0xff))
 	case !lfu && idle >= 0:
 		clk := int64(s.lruClock.Load())
 		e.access.Store(uint32((clk - idle) & (1<<24 - 1)))

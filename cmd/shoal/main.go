@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/shoaldb/shoal/server/hugepages"
 	"io"
 	"os"
 	"os/signal"
@@ -75,6 +76,11 @@ func main() {
 		default:
 		}
 	})
+	// Huge pages for the heap (server/hugepages): room for the dataset
+	// about to be loaded first, then the heap's growth as it comes.
+	hp := hugepages.New()
+	hp.ReserveFor(srv.StartupDataSize())
+	go hp.Run(100 * time.Millisecond)
 	srv.BeginLoading()
 	if err := srv.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
