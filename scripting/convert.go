@@ -33,7 +33,7 @@ type ReplyWriter interface {
 // RESP3), status to {ok=...}, errors to {err=...}, maps to {map={...}},
 // sets to {set={k=true}}, doubles to {double=n}, big numbers to
 // {big_number=s}, verbatim strings to {verbatim_string={format,string}}.
-func respToLua(L *lua.LState, b []byte) (lua.LValue, []byte) {
+func respToLua(L *lua.LState, ls *luaStrings, b []byte) (lua.LValue, []byte) {
 	if len(b) == 0 {
 		return lua.LNil, b
 	}
@@ -53,17 +53,17 @@ func respToLua(L *lua.LState, b []byte) (lua.LValue, []byte) {
 		if n < 0 {
 			return lua.LFalse, rest
 		}
-		s := string(rest[:n])
+		s := rest[:n]
 		rest = rest[n+2:]
 		if kind == '=' {
 			v := L.CreateTable(0, 2)
-			v.RawSetString("format", lua.LString(s[:3]))
-			v.RawSetString("string", lua.LString(s[4:]))
+			v.RawSetString("format", ls.value(s[:3]))
+			v.RawSetString("string", ls.value(s[4:]))
 			return oneField(L, "verbatim_string", v), rest
 		}
-		return lua.LString(s), rest
+		return ls.value(s), rest
 	case '+':
-		return oneField(L, "ok", lua.LString(line)), rest
+		return oneField(L, "ok", ls.value(line)), rest
 	case '-':
 		return errorTable(L, string(line)), rest
 	case '*', '~', '%':
@@ -76,7 +76,7 @@ func respToLua(L *lua.LState, b []byte) (lua.LValue, []byte) {
 			t := L.CreateTable(n, 0)
 			for i := 1; i <= n; i++ {
 				var v lua.LValue
-				v, rest = respToLua(L, rest)
+				v, rest = respToLua(L, ls, rest)
 				t.RawSetInt(i, v)
 			}
 			return t, rest
@@ -84,7 +84,7 @@ func respToLua(L *lua.LState, b []byte) (lua.LValue, []byte) {
 			set := L.CreateTable(0, n)
 			for i := 0; i < n; i++ {
 				var v lua.LValue
-				v, rest = respToLua(L, rest)
+				v, rest = respToLua(L, ls, rest)
 				set.RawSet(v, lua.LTrue)
 			}
 			return oneField(L, "set", set), rest
@@ -92,8 +92,8 @@ func respToLua(L *lua.LState, b []byte) (lua.LValue, []byte) {
 			m := L.CreateTable(0, n)
 			for i := 0; i < n; i++ {
 				var k, v lua.LValue
-				k, rest = respToLua(L, rest)
-				v, rest = respToLua(L, rest)
+				k, rest = respToLua(L, ls, rest)
+				v, rest = respToLua(L, ls, rest)
 				if k != lua.LNil {
 					m.RawSet(k, v)
 				}
@@ -114,7 +114,7 @@ func respToLua(L *lua.LState, b []byte) (lua.LValue, []byte) {
 		}
 		return oneField(L, "double", lua.LNumber(f)), rest
 	case '(':
-		return oneField(L, "big_number", lua.LString(line)), rest
+		return oneField(L, "big_number", ls.value(line)), rest
 	}
 	return lua.LNil, nil
 }

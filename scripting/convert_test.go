@@ -43,7 +43,7 @@ func TestRespToLuaValues(t *testing.T) {
 			return field(v, "set").(*lua.LTable).RawGetString("m") == lua.LTrue
 		}},
 	} {
-		v, rest := respToLua(L, []byte(tc.reply))
+		v, rest := respToLua(L, newLuaStrings(), []byte(tc.reply))
 		if !tc.check(v) || len(rest) != 0 {
 			t.Errorf("%q: got %v, rest %q", tc.reply, v, rest)
 		}
@@ -64,12 +64,12 @@ func TestRespToLuaCost(t *testing.T) {
 		e := "element-" + strconv.Itoa(i)
 		reply = append(reply, "$"+strconv.Itoa(len(e))+"\r\n"+e+"\r\n"...)
 	}
-	// Per element: the string and its interface box (2 allocations, some
-	// 32 bytes), plus the table.
-	if a, bytes := allocated(10, func() { respToLua(L, reply) }); a > 2*n+10 || bytes > 64*n {
+	// Elements share their byte chunks and header slabs (luaStrings):
+	// some 30 allocations in all, not two per element, plus the table.
+	if a, bytes := allocated(10, func() { respToLua(L, newLuaStrings(), reply) }); a > n/10 || bytes > 64*n {
 		t.Errorf("%d-element array: %.0f allocations, %.0f bytes per conversion", n, a, bytes)
 	}
-	if _, bytes := allocated(100, func() { respToLua(L, []byte("+OK\r\n")) }); bytes > 1000 {
+	if _, bytes := allocated(100, func() { respToLua(L, nil, []byte("+OK\r\n")) }); bytes > 1000 {
 		t.Errorf("status reply: %.0f bytes per conversion (3.3 KB when unsized)", bytes)
 	}
 }
@@ -122,5 +122,39 @@ func TestArgTablesAcrossRuns(t *testing.T) {
 	run(edit, []string{"a"}, nil)
 	if got := run(s, []string{"a"}, nil); got != "*4 :1 :0 $a $" {
 		t.Errorf("after a script changed KEYS[1]: %s", got)
+	}
+}
+
+// TestLuaStrings: strings made from shared chunks and slabs keep their
+// contents through garbage collections and behave as any Lua string: equal
+// to the same text made the plain way, usable as a table key.
+func TestLuaStrings(t *testing.T) {
+	ls := newLuaStrings()
+	L := lua.NewState(lua.Options{SkipOpenLibs: true})
+	defer L.Close()
+	tbl := L.NewTable()
+	const n = 5000
+	text := func(i int) string {
+		return strings.Repeat(strconv.Itoa(i), i%97) // unique, or empty; up to 384 bytes
+	}
+	vals := make([]lua.LValue, n)
+	for i := range vals {
+		b := []byte(text(i))
+		vals[i] = ls.value(b)
+		clear(b) // the Lua string must not share the caller's bytes
+		tbl.RawSet(vals[i], lua.LNumber(i))
+	}
+	for range 3 {
+		runtime.GC()
+		_ = make([]byte, 1<<20)
+	}
+	for i, v := range vals {
+		s, ok := v.(lua.LString)
+		if !ok || string(s) != text(i) || v != lua.LValue(lua.LString(text(i))) {
+			t.Fatalf("string %d: got %T %q", i, v, v)
+		}
+		if got := tbl.RawGet(lua.LString(text(i))); text(i) != "" && got != lua.LNumber(i) {
+			t.Fatalf("string %d as a key: %v", i, got)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"strings"
@@ -61,16 +62,18 @@ func SHA1Hex(body []byte) string {
 }
 
 // Lookup returns the cached script with the given SHA1 (any case), or nil.
-func (e *Engine) Lookup(sha string) *Script {
-	for i := 0; i < len(sha); i++ {
-		if c := sha[i]; c >= 'A' && c <= 'Z' {
-			sha = strings.ToLower(sha)
+// It takes the command's argument as it is: a lowercase SHA, the usual
+// case, is looked up without a copy.
+func (e *Engine) Lookup(sha []byte) *Script {
+	for _, c := range sha {
+		if c >= 'A' && c <= 'Z' {
+			sha = bytes.ToLower(sha)
 			break
 		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.scripts[sha]
+	return e.scripts[string(sha)]
 }
 
 // Load compiles body and caches it (SCRIPT LOAD, EVAL). A script already

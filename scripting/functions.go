@@ -213,7 +213,7 @@ func (e *Engine) FCall(name []byte, keys, args, cmd [][]byte, host Host, w Reply
 	e.mu.Unlock()
 	st.L.Push(st.array(keys))
 	st.L.Push(st.array(args))
-	run := &Run{Host: host, Resp: 2, name: f.Name, source: functionSource}
+	run := st.newRun(host, f.Name, functionSource)
 	if e.callFunction(st, run, f.fn, 2, w) {
 		lb.broken = true
 	}

@@ -98,7 +98,7 @@ func (st *State) call(L *lua.LState, raise bool) int {
 	}
 	reply := run.Host.Call(args, run.Resp)
 	clear(args) // drop the references to the script's strings
-	v, _ := respToLua(L, reply)
+	v, _ := respToLua(L, st.strs, reply)
 	if len(reply) > 0 && reply[0] == '-' {
 		return st.callError(L, v.(*lua.LTable), raise)
 	}

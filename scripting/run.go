@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -24,8 +23,9 @@ type Run struct {
 
 	st      *State
 	started time.Time
-	// heapBase is the heap size when the watchdog first saw the run.
-	heapBase int64
+	// heapBase is the heap size when the watchdog first saw the run
+	// (atomic: the watchdog may still hold a run that ended).
+	heapBase atomic.Int64
 	// kill is runKillable until the script writes (runWritten: SCRIPT KILL
 	// answers UNKILLABLE) or is killed (runKilled: it may not write any
 	// more). One atomic word, so a kill and a first write cannot both win.
@@ -54,8 +54,19 @@ func (e *Engine) Eval(s *Script, keys, args [][]byte, host Host, w ReplyWriter) 
 	}
 	st.setArgTable("KEYS", &st.keys, keys)
 	st.setArgTable("ARGV", &st.argv, args)
-	run := &Run{Host: host, Resp: 2, name: s.SHA, source: "@user_script"}
-	e.release(st, e.callFunction(st, run, fn, 0, w))
+	e.release(st, e.callFunction(st, st.newRun(host, s.SHA, "@user_script"), fn, 0, w))
+}
+
+// newRun readies the state's Run for a run of the script or function
+// name. Each state keeps one, reused run after run: a Run is only
+// referred to while its run is current (Kill and the watchdog find it
+// under the engine's lock), so the next run may take it over.
+func (st *State) newRun(host Host, name, source string) *Run {
+	run := &st.runs
+	run.Host, run.Resp, run.name, run.source = host, 2, name, source
+	run.st, run.started = st, time.Time{} // st never changes: a stale reader sees the same
+	run.heapBase.Store(0)
+	return run
 }
 
 // argTable is a KEYS or ARGV table kept for the next run.
@@ -77,30 +88,11 @@ func (st *State) setArgTable(name string, at *argTable, items [][]byte) {
 		return
 	}
 	// A string the table already holds at the same place is kept (a
-	// queue's fixed key names, a lock's token): only new ones are made,
-	// from one allocation.
-	same := func(i int, b []byte) bool {
+	// queue's fixed key names, a lock's token): only new ones are made.
+	for i, b := range items {
 		old, ok := at.t.RawGetInt(i + 1).(lua.LString)
-		return ok && i < at.n && string(old) == string(b)
-	}
-	size := 0
-	for i, b := range items {
-		if !same(i, b) {
-			size += len(b)
-		}
-	}
-	var sb strings.Builder
-	sb.Grow(size)
-	for i, b := range items {
-		if !same(i, b) {
-			sb.Write(b)
-		}
-	}
-	joined := sb.String()
-	for i, b := range items {
-		if !same(i, b) {
-			at.t.RawSetInt(i+1, lua.LString(joined[:len(b)]))
-			joined = joined[len(b):]
+		if !ok || i >= at.n || string(old) != string(b) {
+			at.t.RawSetInt(i+1, st.strs.value(b))
 		}
 	}
 	for i := len(items) + 1; i <= at.n; i++ {
@@ -127,27 +119,10 @@ func argTableIntact(L *lua.LState, t *lua.LTable, n int) bool {
 // array makes a Lua array of strings (KEYS, ARGV).
 func (st *State) array(items [][]byte) *lua.LTable {
 	t := st.L.CreateTable(len(items), 0)
-	joined := joinArgs(items)
 	for i, b := range items {
-		t.RawSetInt(i+1, lua.LString(joined[:len(b)]))
-		joined = joined[len(b):]
+		t.RawSetInt(i+1, st.strs.value(b))
 	}
 	return t
-}
-
-// joinArgs is items end to end in one string: KEYS and ARGV take their
-// strings from it with one allocation instead of one each.
-func joinArgs(items [][]byte) string {
-	n := 0
-	for _, b := range items {
-		n += len(b)
-	}
-	var sb strings.Builder
-	sb.Grow(n)
-	for _, b := range items {
-		sb.Write(b)
-	}
-	return sb.String()
 }
 
 // callFunction calls fn (its nargs arguments already pushed after it) on
@@ -155,9 +130,9 @@ func joinArgs(items [][]byte) string {
 // whether the run was stopped from outside, after which the state's
 // stacks may hold anything: a pooled state is then dropped, the
 // functions' state rebuilt.
+// run comes from st.newRun.
 func (e *Engine) callFunction(st *State, run *Run, fn *lua.LFunction, nargs int, w ReplyWriter) (broken bool) {
 	L := st.L
-	run.st = st
 	if run.source == functionSource {
 		run.started = time.Now() // for FUNCTION STATS; scripts skip the clock
 	}
@@ -304,15 +279,16 @@ func (e *Engine) Watch() {
 		return
 	}
 	heap := heapBytes()
-	if run.heapBase == 0 {
-		run.heapBase = heap
+	base := run.heapBase.Load()
+	if base == 0 {
+		run.heapBase.Store(heap)
 		return
 	}
-	if heap-run.heapBase > limit {
+	if heap-base > limit {
 		// The heap counts garbage not yet collected: only what a
 		// collection leaves is held against the script.
 		runtime.GC()
-		if heapBytes()-run.heapBase > limit {
+		if heapBytes()-base > limit {
 			run.st.ctx.stop(errNoMemory)
 		}
 	}

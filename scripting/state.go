@@ -43,6 +43,10 @@ type State struct {
 	threads             bool // a coroutine was made in this run (renew the context)
 	ctx                 *runContext
 	run                 *Run // the run in progress, nil between runs
+	// runs is the Run each run of this state uses (newRun).
+	runs Run
+	// strs makes the strings of replies and of KEYS and ARGV.
+	strs *luaStrings
 	// fastEnv is the global table of scripts that never assign a global
 	// (directEnv).
 	fastEnv *lua.LTable
@@ -70,7 +74,7 @@ func newState(e *Engine) *State {
 		RegistrySize:        1024,
 		RegistryMaxSize:     maxCStack * 16,
 	})
-	st := &State{L: L, eng: e, readonly: make(map[*lua.LTable]*lua.LTable), fns: make(map[*lua.FunctionProto]*lua.LFunction),
+	st := &State{L: L, eng: e, strs: newLuaStrings(), readonly: make(map[*lua.LTable]*lua.LTable), fns: make(map[*lua.FunctionProto]*lua.LFunction),
 		sources: make(map[string]string), pcalls: make(map[*lua.LState]int)}
 	for _, lib := range []struct {
 		name string

@@ -15,7 +15,7 @@ const (
 
 func loadBenchScript(b *testing.B, c *Client, body string) []byte {
 	c.execute([][]byte{[]byte("SCRIPT"), []byte("LOAD"), []byte(body)})
-	sha := []byte(c.srv.scripts.eng.Lookup(shaOfBody(body)).SHA)
+	sha := []byte(c.srv.scripts.eng.Lookup([]byte(shaOfBody(body))).SHA)
 	c.out = c.out[:0]
 	return sha
 }

@@ -56,7 +56,7 @@ func evalGeneric(c *Client, bySHA, ro bool) {
 	eng := c.srv.scripts.eng
 	var sc *scripting.Script
 	if bySHA {
-		if sc = eng.Lookup(string(c.args[1])); sc == nil {
+		if sc = eng.Lookup(c.args[1]); sc == nil {
 			c.writeError(errNoScript)
 			return
 		}
