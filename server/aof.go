@@ -252,6 +252,10 @@ func (s *Server) aofWriter(wake, stop, stopped chan struct{}) {
 		case <-stop:
 			return
 		case <-wake:
+			// Let the connections that have input run first, adding to
+			// the buffer: one write then covers them all, as Redis writes
+			// once per event-loop turn.
+			runtime.Gosched()
 			s.aofFlush(false)
 		case <-t.C:
 			s.aofFlush(false)
