@@ -91,13 +91,7 @@ func (m *meter) machine() (busy, all uint64, err error) {
 
 // sumStat adds up the "cpuN" lines of /proc/stat for the allowed CPUs.
 func sumStat(data []byte, allowed []bool) (busy, all uint64, ok bool) {
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
+	for line := range bytes.Lines(data) {
 		if len(line) < 4 || string(line[:3]) != "cpu" || line[3] == ' ' {
 			continue
 		}

@@ -38,13 +38,7 @@ type span struct{ start, end uintptr }
 // the first heap arena and hi far above it.
 func heapMappings(maps []byte, lo, hi uintptr) []span {
 	var out []span
-	for len(maps) > 0 {
-		line := maps
-		if i := bytes.IndexByte(maps, '\n'); i >= 0 {
-			line, maps = maps[:i], maps[i+1:]
-		} else {
-			maps = nil
-		}
+	for line := range bytes.Lines(maps) {
 		// start-end perms offset dev inode [path]: anonymous mappings
 		// have inode 0 and no path.
 		f := bytes.Fields(line)
