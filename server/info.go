@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/bits"
@@ -14,6 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // INFO: Redis's sections, field names and field order. Sections other
@@ -439,22 +442,19 @@ func bytesToHuman(n int64) string {
 	return strconv.FormatInt(n, 10) + "B"
 }
 
+// unameString is INFO's os field, as Redis prints uname(2).
 func unameString() string {
-	var u syscall.Utsname
-	if syscall.Uname(&u) != nil {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
 		return runtime.GOOS
 	}
-	str := func(a [65]int8) string {
-		b := make([]byte, 0, len(a))
-		for _, c := range a {
-			if c == 0 {
-				break
-			}
-			b = append(b, byte(c))
+	str := func(a []byte) string {
+		if i := bytes.IndexByte(a, 0); i >= 0 {
+			a = a[:i]
 		}
-		return string(b)
+		return string(a)
 	}
-	return str(u.Sysname) + " " + str(u.Release) + " " + str(u.Machine)
+	return str(u.Sysname[:]) + " " + str(u.Release[:]) + " " + str(u.Machine[:])
 }
 
 // ---- memory figures ----
@@ -505,14 +505,6 @@ func residentBytes() int64 {
 	}
 	pages, _ := strconv.ParseInt(fields[1], 10, 64)
 	return pages * int64(os.Getpagesize())
-}
-
-func systemMemory() int64 {
-	var si syscall.Sysinfo_t
-	if syscall.Sysinfo(&si) != nil {
-		return 0
-	}
-	return int64(si.Totalram) * int64(si.Unit)
 }
 
 // ---- per-command latency histograms (LATENCY HISTOGRAM, latencystats) ----

@@ -11,3 +11,4 @@ func New() *Advisor                           { return nil }
 func (a *Advisor) Advise() int                { return 0 }
 func (a *Advisor) Run(interval time.Duration) {}
 func (a *Advisor) Reserve(n int)              {}
+func (a *Advisor) ReserveFor(fileSize int64)  {}

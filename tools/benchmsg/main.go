@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command benchmsg measures what redis-benchmark cannot: PUBLISH fan-out
 // to 1, 100 and 1,000 subscribers (messages delivered per second) and
 // MULTI/EXEC transactions of 10 SETs (transactions per second), on Shoal
