@@ -60,11 +60,12 @@ func (e *Engine) Eval(s *Script, keys, args [][]byte, host Host, w ReplyWriter) 
 // newRun readies the state's Run for a run of the script or function
 // name. Each state keeps one, reused run after run: a Run is only
 // referred to while its run is current (Kill and the watchdog find it
-// under the engine's lock), so the next run may take it over.
+// under the engine's lock), so the next run may take it over. Its st is
+// set once, when the state is made: the watchdog may read it late.
 func (st *State) newRun(host Host, name, source string) *Run {
 	run := &st.runs
 	run.Host, run.Resp, run.name, run.source = host, 2, name, source
-	run.st, run.started = st, time.Time{} // st never changes: a stale reader sees the same
+	run.started = time.Time{}
 	run.heapBase.Store(0)
 	return run
 }

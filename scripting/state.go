@@ -76,6 +76,7 @@ func newState(e *Engine) *State {
 	})
 	st := &State{L: L, eng: e, strs: newLuaStrings(), readonly: make(map[*lua.LTable]*lua.LTable), fns: make(map[*lua.FunctionProto]*lua.LFunction),
 		sources: make(map[string]string), pcalls: make(map[*lua.LState]int)}
+	st.runs.st = st
 	for _, lib := range []struct {
 		name string
 		fn   lua.LGFunction
