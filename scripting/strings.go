@@ -16,9 +16,9 @@ import (
 // refers to it. (Lua itself does not allocate a string it already has: it
 // interns them all.)
 type luaStrings struct {
-	bytes []byte        // unused room for string contents
-	hdrs  []lua.LString // unused string headers
-	typ   unsafe.Pointer
+	bytes []byte         // unused room for string contents
+	hdrs  []lua.LString  // unused string headers
+	tab   unsafe.Pointer // the itab of LString as an LValue
 }
 
 // Batch sizes: a chunk serves many small strings; longer ones are made
@@ -29,16 +29,16 @@ const (
 	stringShort = 256
 )
 
-// eface is the layout of an interface value with methods: the itab word,
+// iface is the layout of an interface value with methods: the itab word,
 // then the data pointer.
-type eface struct {
+type iface struct {
 	tab  unsafe.Pointer
 	data unsafe.Pointer
 }
 
 func newLuaStrings() *luaStrings {
 	var v lua.LValue = lua.LString("")
-	return &luaStrings{typ: (*eface)(unsafe.Pointer(&v)).tab}
+	return &luaStrings{tab: (*iface)(unsafe.Pointer(&v)).tab}
 }
 
 // value returns b as a Lua string. A nil luaStrings allocates plainly.
@@ -49,8 +49,8 @@ func (ls *luaStrings) value(b []byte) lua.LValue {
 	if len(ls.bytes) < len(b) {
 		ls.bytes = make([]byte, stringChunk)
 	}
-	s := unsafe.String(&ls.bytes[0], len(b))
 	copy(ls.bytes, b)
+	s := unsafe.String(&ls.bytes[0], len(b))
 	ls.bytes = ls.bytes[len(b):]
 	return ls.box(lua.LString(s))
 }
@@ -66,6 +66,6 @@ func (ls *luaStrings) box(s lua.LString) lua.LValue {
 	*h = s
 	ls.hdrs = ls.hdrs[1:]
 	var v lua.LValue
-	*(*eface)(unsafe.Pointer(&v)) = eface{tab: ls.typ, data: unsafe.Pointer(h)}
+	*(*iface)(unsafe.Pointer(&v)) = iface{tab: ls.tab, data: unsafe.Pointer(h)}
 	return v
 }

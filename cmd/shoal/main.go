@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/shoaldb/shoal/server/hugepages"
 	"io"
 	"os"
 	"os/signal"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/shoaldb/shoal/server"
 	"github.com/shoaldb/shoal/server/cores"
+	"github.com/shoaldb/shoal/server/hugepages"
 )
 
 func main() {
