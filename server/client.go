@@ -13,6 +13,7 @@ type Client struct {
 	srv   *Server
 	id    int64
 	conn  net.Conn // nil for internal clients (scripts, AOF loading)
+	rio   *rawIO   // conn's raw reads and writes, nil when it has none
 	addr  string   // remote address as CLIENT LIST prints it
 	laddr string   // local address
 	fd    int      // the socket's descriptor, for CLIENT LIST; -1 if none
@@ -24,6 +25,11 @@ type Client struct {
 	// query buffer during processing: CLIENT LIST's qbuf).
 	batchStart int
 	reader     reqReader
+	// rawTurn: requests run inside rawIO.serve, which holds the socket's
+	// read lock. A command that may block is then left in deferred for
+	// the connection loop to run outside.
+	rawTurn  bool
+	deferred [][]byte
 
 	// Output: replies of the current pipeline, written once per read.
 	out []byte
@@ -164,6 +170,9 @@ func (c *Client) kill() {
 	}
 	close(c.quit)
 	if c.conn != nil {
+		if c.rio != nil {
+			c.rio.shutdown()
+		}
 		c.conn.Close()
 	}
 }

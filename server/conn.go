@@ -34,7 +34,26 @@ func (s *Server) serveConn(nc net.Conn) {
 	}()
 	c.in = make([]byte, 0, inBufStart)
 	for {
-		if err := c.fill(); err != nil {
+		var err error
+		switch {
+		case c.deferred != nil:
+			// A command that may block, handed over by rawIO.serve, runs
+			// here, where its park can watch the socket; then the rest.
+			args := c.deferred
+			c.deferred = nil
+			c.execute(args)
+			c.args = nil
+			if !c.turn() {
+				return
+			}
+		case c.rio != nil && len(c.blk.pendingIn) == 0 && c.blk.inErr == nil:
+			err = c.rio.serve(c)
+		default:
+			if err = c.fill(); err == nil && !c.turn() {
+				return
+			}
+		}
+		if err != nil {
 			if !errors.Is(err, io.EOF) && !c.killed.Load() && !errors.Is(err, net.ErrClosed) && !errors.Is(err, errQueryBufLimit) {
 				s.log.Verbose("Client id=%d addr=%s closed: %v", c.id, c.addr, err)
 			}
@@ -43,22 +62,28 @@ func (s *Server) serveConn(nc net.Conn) {
 			}
 			return
 		}
-		c.processInput()
-		c.releaseHeld()
-		if len(c.bcastOut) > 0 {
-			c.flushBcast()
-		}
-		if len(c.wakeLater) > 0 {
-			c.wakeSubscribers()
-		}
-		s.aofBarrier() // appendfsync always: replies wait for the fsync
-		if err := c.flush(); err != nil {
-			return
-		}
 		if c.closeAfterReply || c.killed.Load() {
 			return
 		}
 	}
+}
+
+// turn executes what the input holds and writes the replies. It reports
+// false when the connection must close.
+func (c *Client) turn() bool {
+	c.processInput()
+	c.releaseHeld()
+	if len(c.bcastOut) > 0 {
+		c.flushBcast()
+	}
+	if len(c.wakeLater) > 0 {
+		c.wakeSubscribers()
+	}
+	c.srv.aofBarrier() // appendfsync always: replies wait for the fsync
+	if err := c.flush(); err != nil {
+		return false
+	}
+	return !c.closeAfterReply && !c.killed.Load()
 }
 
 var errQueryBufLimit = errors.New("query buffer limit")
@@ -66,10 +91,10 @@ var errQueryBufLimit = errors.New("query buffer limit")
 // errOutputLimit: the client passed its client-output-buffer-limit.
 var errOutputLimit = errors.New("output buffer limit")
 
-// fill reads more input, making room first. The buffer grows only when it is
+// makeRoom makes room in the input buffer. The buffer grows only when it is
 // full of unparsed bytes, so its size follows what arrived, never what a
 // request declared.
-func (c *Client) fill() error {
+func (c *Client) makeRoom() error {
 	keep := c.inPos // bytes before keep are done with
 	if c.reader.inProgress() {
 		keep = c.reader.start
@@ -101,13 +126,27 @@ func (c *Client) fill() error {
 			c.in = grown
 		}
 	}
+	return nil
+}
+
+// fill reads more input, making room first.
+func (c *Client) fill() error {
+	if err := c.makeRoom(); err != nil {
+		return err
+	}
 	if c.takePending() {
 		return nil
 	}
 	if c.blk.inErr != nil {
 		return c.blk.inErr
 	}
-	n, err := c.conn.Read(c.in[len(c.in):cap(c.in)])
+	var n int
+	var err error
+	if c.rio != nil {
+		n, err = c.rio.read(c.in[len(c.in):cap(c.in)])
+	} else {
+		n, err = c.conn.Read(c.in[len(c.in):cap(c.in)])
+	}
 	if n > 0 {
 		c.in = c.in[:len(c.in)+n]
 		c.srv.stats.netInput.Add(int64(n))
@@ -145,9 +184,27 @@ func (c *Client) processInput() {
 		if len(args) == 0 {
 			continue
 		}
+		if c.rawTurn && c.mayBlock(args[0]) {
+			c.deferred = args
+			return
+		}
 		c.execute(args)
 		c.args = nil
 	}
+}
+
+// mayBlock reports whether the command named name may block, through the
+// lookup cache dispatch uses.
+func (c *Client) mayBlock(name []byte) bool {
+	cmd := c.cmdCache
+	if cmd == nil || !eqFold(name, cmd.Name) {
+		cmd = c.srv.commands.lookup(name)
+		if cmd == nil {
+			return false
+		}
+		c.cmdCache = cmd
+	}
+	return cmd.Flags&flagBlocking != 0
 }
 
 // flush writes the pending replies, then trims an oversized output buffer.
@@ -165,7 +222,13 @@ func (c *Client) flush() error {
 		return errOutputLimit
 	}
 	c.asyncMu.Lock()
-	n, err := c.conn.Write(c.out)
+	var n int
+	var err error
+	if c.rio != nil {
+		n, err = c.rio.write(c.out)
+	} else {
+		n, err = c.conn.Write(c.out)
+	}
 	c.asyncMu.Unlock()
 	c.srv.stats.netOutput.Add(int64(n))
 	if cap(c.out) > outBufKeep {

@@ -199,6 +199,7 @@ func (s *Server) newClient(nc net.Conn) *Client {
 	}
 	c := s.newInternalClient()
 	c.conn = nc
+	c.rio = newRawIO(nc)
 	c.addr = nc.RemoteAddr().String()
 	c.laddr = nc.LocalAddr().String()
 	c.fd = socketFD(nc)
