@@ -11,7 +11,7 @@ import (
 
 // startConnTestServer starts a server on a free loopback port for in-process
 // tests of the connection machinery.
-func startConnTestServer(t *testing.T, directives ...string) *Server {
+func startConnTestServer(t testing.TB, directives ...string) *Server {
 	t.Helper()
 	cfg, err := LoadConfig("port 0\nbind 127.0.0.1\nsave \"\"\nloglevel warning\n" + strings.Join(directives, "\n"))
 	if err != nil {
@@ -25,7 +25,7 @@ func startConnTestServer(t *testing.T, directives ...string) *Server {
 	return s
 }
 
-func connTestDial(t *testing.T, s *Server) (net.Conn, *bufio.Reader) {
+func connTestDial(t testing.TB, s *Server) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	nc, err := net.Dial("tcp", s.Addr().String())
 	if err != nil {
