@@ -45,6 +45,7 @@ type aofState struct {
 	running   bool                          // the goroutine runs; guarded by fmu, as stop and stopped
 	stop      chan struct{}
 	stopped   chan struct{}
+	written   atomic.Int64                  // bytes fed that are written to the file
 	synced    atomic.Int64                  // bytes fed that are written and fsynced
 	syncedCh  atomic.Pointer[chan struct{}] // closed when synced moves
 	lastFsync time.Time
@@ -167,7 +168,11 @@ func (s *Server) aofBarrier() {
 		return
 	}
 	target := a.fed.Load()
-	if a.synced.Load() >= target || s.config().AppendFsync != "always" {
+	if s.config().AppendFsync != "always" {
+		s.aofWriteThrough(target)
+		return
+	}
+	if a.synced.Load() >= target {
 		return
 	}
 	for {
@@ -193,12 +198,39 @@ func (s *Server) aofBarrier() {
 				}
 				last = cur
 			}
-			s.aofFlushLocked(false)
+			f, end := s.aofFlushLocked(flushPolicy)
 			a.wmu.Unlock()
+			s.aofSyncLater(f, end)
 			continue
 		}
 		<-*ch
 	}
+}
+
+// aofWriteThrough writes everything fed up to target to the file, without
+// fsync, before a client's replies go out (everysec and no). Redis writes
+// the AOF before it replies, so a crash of the process loses no command
+// it acknowledged; only a crash of the machine loses what was not fsynced.
+// The first client to take the writer writes for everyone. The everysec
+// fsync runs outside the writer's lock (aofSyncLater), so a client never
+// waits for it.
+func (s *Server) aofWriteThrough(target int64) {
+	a := &s.aof
+	if a.written.Load() >= target {
+		return
+	}
+	// Let the connections that have input run first, adding to the
+	// buffer: one write then covers them all, as Redis writes once per
+	// event-loop turn.
+	runtime.Gosched()
+	if a.written.Load() >= target {
+		return
+	}
+	a.wmu.Lock()
+	if a.written.Load() < target {
+		s.aofFlushLocked(flushWrite)
+	}
+	a.wmu.Unlock()
 }
 
 // publishSynced records that the first n bytes fed are on disk. Called
@@ -256,27 +288,39 @@ func (s *Server) aofWriter(wake, stop, stopped chan struct{}) {
 			// the buffer: one write then covers them all, as Redis writes
 			// once per event-loop turn.
 			runtime.Gosched()
-			s.aofFlush(false)
+			s.aofFlush(flushPolicy)
 		case <-t.C:
-			s.aofFlush(false)
+			s.aofFlush(flushPolicy)
 			s.aofCron()
 		}
 	}
 }
 
-// aofFlush writes what was fed and fsyncs as the policy says (always
-// with force).
-func (s *Server) aofFlush(force bool) {
+// flushMode says what aofFlush does after writing.
+type flushMode int
+
+const (
+	flushPolicy flushMode = iota // fsync as appendfsync says
+	flushWrite                   // no fsync: a client's write-through
+	flushForce                   // fsync whatever the policy
+)
+
+// aofFlush writes what was fed and fsyncs as mode says.
+func (s *Server) aofFlush(mode flushMode) {
 	s.aof.wmu.Lock()
-	defer s.aof.wmu.Unlock()
-	s.aofFlushLocked(force)
+	f, end := s.aofFlushLocked(mode)
+	s.aof.wmu.Unlock()
+	s.aofSyncLater(f, end)
 }
 
-// aofFlushLocked is aofFlush with wmu held.
-func (s *Server) aofFlushLocked(force bool) {
+// aofFlushLocked is aofFlush with wmu held. When the everysec fsync is
+// due, it returns the file and the bytes it will cover, for aofSyncLater
+// once wmu is released.
+func (s *Server) aofFlushLocked(mode flushMode) (sync *os.File, end int64) {
 	a := &s.aof
 	a.mu.Lock()
-	data, tails, f, end := a.buf, a.tails, a.file, a.fed.Load()
+	data, tails, f := a.buf, a.tails, a.file
+	end = a.fed.Load()
 	a.buf, a.spare, a.tails = a.spare[:0], nil, nil
 	a.mu.Unlock()
 	policy := s.config().AppendFsync
@@ -286,7 +330,9 @@ func (s *Server) aofFlushLocked(force bool) {
 		// written to its successor.
 		_, err := t.f.Write(t.data)
 		if err == nil && policy != "no" {
+			a.fsyncing.Store(true)
 			err = syncData(t.f)
+			a.fsyncing.Store(false)
 		}
 		if err != nil {
 			s.aofWriteFailed(err, policy)
@@ -305,7 +351,7 @@ func (s *Server) aofFlushLocked(force bool) {
 			a.buf = append(append([]byte(nil), data[n:]...), a.buf...)
 			a.mu.Unlock()
 			s.aofWriteFailed(err, policy)
-			return
+			return nil, 0
 		}
 		a.unsynced = true
 		if p := a.writeErr.Load(); p != nil {
@@ -314,37 +360,60 @@ func (s *Server) aofFlushLocked(force bool) {
 			s.log.Warning("AOF write error looks solved, Redis can write again.")
 		}
 	}
+	if end > a.written.Load() {
+		a.written.Store(end)
+	}
 	if cap(data) <= 1<<20 {
 		a.spare = data[:0]
 	}
 	switch {
-	case policy == "always" || force:
-		if a.unsynced && f != nil {
+	case mode == flushWrite:
+	case policy == "always" || mode == flushForce:
+		// Forced (shutdown, stop) even when nothing is unsynced: an
+		// everysec fsync may still be running outside the lock.
+		if (a.unsynced || mode == flushForce) && f != nil {
 			if err := syncData(f); err != nil {
 				if policy == "always" {
 					s.log.Warning("Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. Exiting...", errnoText(err))
 					os.Exit(1)
 				}
 				s.log.Warning("Error fsyncing the AOF file: %s", errnoText(err))
-				return
+				return nil, 0
 			}
 			a.unsynced = false
 			a.lastFsync = time.Now()
 		}
 		a.publishSynced(end)
-	case policy == "everysec" && a.unsynced && time.Since(a.lastFsync) >= time.Second:
-		a.fsyncing.Store(true)
-		start := time.Now()
-		if f != nil && syncData(f) == nil {
-			a.unsynced = false
-		}
-		if time.Since(start) > 2*time.Second {
-			a.delayed.Add(1)
-		}
-		a.fsyncing.Store(false)
+	case policy == "everysec" && a.unsynced && time.Since(a.lastFsync) >= time.Second && f != nil:
+		a.unsynced = false // until aofSyncLater finds otherwise
 		a.lastFsync = time.Now()
+		return f, end
+	}
+	return nil, 0
+}
+
+// aofSyncLater runs the everysec fsync aofFlushLocked asked for, without
+// wmu: clients keep writing to the file meanwhile. The file stays open
+// until the fsync returns (os.File defers a concurrent Close).
+func (s *Server) aofSyncLater(f *os.File, end int64) {
+	if f == nil {
+		return
+	}
+	a := &s.aof
+	a.fsyncing.Store(true)
+	start := time.Now()
+	err := syncData(f)
+	if time.Since(start) > 2*time.Second {
+		a.delayed.Add(1)
+	}
+	a.fsyncing.Store(false)
+	a.wmu.Lock()
+	if err != nil {
+		a.unsynced = true
+	} else {
 		a.publishSynced(end)
 	}
+	a.wmu.Unlock()
 }
 
 // aofWriteFailed records a failed write: with appendfsync always Redis
@@ -381,7 +450,7 @@ func (s *Server) stopWriter() {
 	}
 	close(a.stop)
 	<-a.stopped
-	s.aofFlush(true)
+	s.aofFlush(flushForce)
 	a.running = false
 	a.mu.Lock()
 	if a.file != nil {
@@ -402,7 +471,7 @@ func (s *Server) shutdownAOF() error {
 		return nil
 	}
 	s.log.Notice("Calling fsync() on the AOF file.")
-	s.aofFlush(true)
+	s.aofFlush(flushForce)
 	return nil
 }
 

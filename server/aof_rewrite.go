@@ -268,7 +268,7 @@ func (s *Server) finishRewrite(sn *snapshot, baseSeq int64, enabling, withIncr b
 		return
 	}
 	if withIncr {
-		s.aofFlush(false) // the old files' tails are written: sizes settle
+		s.aofFlush(flushPolicy) // the old files' tails are written: sizes settle
 	}
 	a.baseSize.Store(size)
 	a.otherSize.Store(size)
