@@ -262,7 +262,7 @@ func (c *Client) waitBlocked(cmd *Command) {
 	for c.blk.w != nil {
 		w := c.blk.w
 		c.blk.w = nil
-		if c.flush() != nil {
+		if c.flushDurable() != nil {
 			if !c.giveUp(w) {
 				// Woken already: pass the wake on, or the element that
 				// woke it waits for the next push.

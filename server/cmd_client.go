@@ -685,7 +685,7 @@ func (c *Client) pausedBy(cmd *Command) bool {
 // pipeline are sent first, as Redis would.
 func (c *Client) waitPause(cmd *Command) {
 	c.wakeSubscribers()
-	if c.flush() != nil {
+	if c.flushDurable() != nil {
 		c.kill()
 		return
 	}

@@ -79,8 +79,7 @@ func (c *Client) turn() bool {
 	if len(c.wakeLater) > 0 {
 		c.wakeSubscribers()
 	}
-	c.srv.aofBarrier() // appendfsync always: replies wait for the fsync
-	if err := c.flush(); err != nil {
+	if err := c.flushDurable(); err != nil {
 		return false
 	}
 	return !c.closeAfterReply && !c.killed.Load()
@@ -205,6 +204,13 @@ func (c *Client) mayBlock(name []byte) bool {
 		c.cmdCache = cmd
 	}
 	return cmd.Flags&flagBlocking != 0
+}
+
+// flushDurable writes the pending replies once the AOF holds what they
+// acknowledge: written to the file, and with appendfsync always fsynced.
+func (c *Client) flushDurable() error {
+	c.srv.aofBarrier()
+	return c.flush()
 }
 
 // flush writes the pending replies, then trims an oversized output buffer.

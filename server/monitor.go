@@ -36,7 +36,7 @@ func cmdMonitor(c *Client) {
 	// The OK must reach the client before any line: write it now.
 	c.writeOK()
 	if c.conn != nil {
-		c.flush()
+		c.flushDurable()
 	}
 	f := &monitorFeed{c: c, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	s.ext.monMu.Lock()
