@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"io"
-	"net"
 	"testing"
 )
 
@@ -13,22 +12,10 @@ import (
 func BenchmarkPublish(b *testing.B) {
 	for _, n := range []int{1, 100} {
 		b.Run(fmt.Sprint(n, "subscribers"), func(b *testing.B) {
-			cfg, err := LoadConfig("port 0\nbind 127.0.0.1\nsave \"\"\nloglevel warning\n")
-			if err != nil {
-				b.Fatal(err)
-			}
-			s := New(cfg)
-			if err := s.Start(); err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
+			s := startConnTestServer(b)
 			confirm := "*3\r\n$9\r\nsubscribe\r\n$4\r\nchan\r\n:1\r\n"
 			for i := 0; i < n; i++ {
-				nc, err := net.Dial("tcp", s.Addr().String())
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer nc.Close()
+				nc, _ := connTestDial(b, s)
 				nc.Write([]byte("SUBSCRIBE chan\r\n"))
 				buf := make([]byte, len(confirm))
 				if _, err := io.ReadFull(nc, buf); err != nil {
