@@ -316,7 +316,7 @@ func (s *Server) aofFlush(mode flushMode) {
 // aofFlushLocked is aofFlush with wmu held. When the everysec fsync is
 // due, it returns the file and the bytes it will cover, for aofSyncLater
 // once wmu is released.
-func (s *Server) aofFlushLocked(mode flushMode) (sync *os.File, end int64) {
+func (s *Server) aofFlushLocked(mode flushMode) (toSync *os.File, end int64) {
 	a := &s.aof
 	a.mu.Lock()
 	data, tails, f := a.buf, a.tails, a.file
@@ -330,9 +330,7 @@ func (s *Server) aofFlushLocked(mode flushMode) (sync *os.File, end int64) {
 		// written to its successor.
 		_, err := t.f.Write(t.data)
 		if err == nil && policy != "no" {
-			a.fsyncing.Store(true)
 			err = syncData(t.f)
-			a.fsyncing.Store(false)
 		}
 		if err != nil {
 			s.aofWriteFailed(err, policy)
